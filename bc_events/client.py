@@ -1,0 +1,118 @@
+"""EventClient: one per service, holding the topic table, validators and the transport."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bc_events.errors import UnknownTopicError
+from bc_events.naming import action_first_name, entity_first_name
+from bc_events.session import EventSession
+from bc_events.topics import Topic, TopicSource, load_topic_definitions, topic_name
+from bc_events.transport import HttpTransport, LoggingTransport, RetryPolicy, Transport
+from bc_events.validation import PayloadValidator
+
+
+class EventClient:
+    """Publishes a service's events to the BriteEvents API.
+
+    Create one at start-up and share it: it owns the connection pool.  Open a
+    session per web request or job with ``user_session``, ``service_session``
+    or ``third_party_session``.
+
+    ``api_url=None`` is for local development: events are logged on the
+    ``bc.events`` logger and nothing is sent.  ``transport`` replaces the HTTP
+    transport (e.g. ``RecordingTransport`` in tests); ``retry`` and ``timeout``
+    configure the default HTTP transport.
+    """
+
+    session_class: ClassVar[type[EventSession]] = EventSession
+    """The session type the factories create; generated clients set their typed session."""
+
+    def __init__(
+        self,
+        api_url: str | None,
+        service_name: str,
+        topic_definitions: TopicSource,
+        *,
+        transport: Transport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        definitions = load_topic_definitions(topic_definitions)
+        self.api_url = api_url.rstrip("/") if api_url else None
+        self.service_name = service_name
+        self.default_category = definitions.default_category
+        self.topic_table: dict[str, Topic] = definitions.table()
+        self._validators = {
+            name: PayloadValidator(topic, definitions.source) for name, topic in self.topic_table.items()
+        }
+        self._shortcuts = _shortcut_table(definitions.topics, self.default_category)
+        self.transport: Transport = transport or self._default_transport(retry)
+
+    @property
+    def publish_url(self) -> str | None:
+        """``{api_url}/events``, or None when events are only logged."""
+        return f"{self.api_url}/events" if self.api_url else None
+
+    @property
+    def publish_bulk_url(self) -> str | None:
+        """``{api_url}/events/bulk/``, or None when events are only logged."""
+        return f"{self.api_url}/events/bulk/" if self.api_url else None
+
+    def _default_transport(self, retry: RetryPolicy | None) -> Transport:
+        if self.api_url is None:
+            return LoggingTransport()
+        return HttpTransport(self.api_url, retry=retry or RetryPolicy())
+
+    def get_topic(self, category: str, entity: str, action: str) -> Topic:
+        """The topic ``category.EntityAction``; ``UnknownTopicError`` (a ValueError) if undefined."""
+        name = topic_name(category, entity, action)
+        try:
+            return self.topic_table[name]
+        except KeyError:
+            raise UnknownTopicError(name) from None
+
+    def validator(self, name: str) -> PayloadValidator:
+        """The compiled payload validator of topic ``name``."""
+        return self._validators[name]
+
+    def shortcut_topic(self, shortcut: str) -> Topic:
+        """The default-category topic a shortcut such as ``created_my_entity`` publishes."""
+        topic = self._shortcuts.get(shortcut)
+        if topic is None:
+            raise AttributeError(
+                f"no topic shortcut {shortcut!r}: no topic in category {self.default_category!r} "
+                "is named that way (use publish(action=..., entity=..., category=...))"
+            )
+        return topic
+
+    def user_session(self, user_id: str, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+        """A session whose events are attributed to the user ``user_id``."""
+        return self.session_class(user_id, "user", job_id, self, publish_immediately)
+
+    def service_session(self, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+        """A session whose events are attributed to this service."""
+        return self.session_class(self.service_name, "service", job_id, self, publish_immediately)
+
+    def third_party_session(self, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+        """A session for events this service publishes on behalf of a third party."""
+        return self.session_class(self.service_name, "third-party", job_id, self, publish_immediately)
+
+    def close(self) -> None:
+        """Close the transport's connections."""
+        self.transport.close()
+
+
+def _shortcut_table(topics: tuple[Topic, ...], default_category: str) -> dict[str, Topic]:
+    """Shortcut name -> topic for default-category topics; names two topics share are left out."""
+    table: dict[str, Topic] = {}
+    ambiguous: set[str] = set()
+    for topic in topics:
+        if topic.category != default_category:
+            continue
+        for name in {action_first_name(topic.entity, topic.action), entity_first_name(topic.entity, topic.action)}:
+            if name in table and table[name] is not topic:
+                ambiguous.add(name)
+            table[name] = topic
+    for name in ambiguous:
+        del table[name]
+    return table

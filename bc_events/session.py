@@ -1,0 +1,143 @@
+"""EventSession: the events of one web request or job, delivered only if the work succeeds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from bc_events.errors import EventValidationError, PublishError
+from bc_events.event import Event
+
+if TYPE_CHECKING:
+    from bc_events.client import EventClient
+
+
+class EventSession:
+    """Queues events for one actor and job; ``flush()`` delivers them, ``rollback()`` drops them.
+
+    Use it as a context manager to flush when the block succeeds and roll back
+    when it raises.  Publishing from several threads at once is safe.
+    """
+
+    def __init__(
+        self,
+        actor_id: str,
+        actor_type: str,
+        job_id: str | None,
+        client: EventClient,
+        publish_immediately: bool = False,
+    ) -> None:
+        self.actor_id = actor_id
+        self.actor_type = actor_type
+        self.job_id = job_id
+        self.client = client
+        self.publish_immediately = publish_immediately
+        self._queue: list[Event] = []
+        self._queue_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+
+    @property
+    def events(self) -> list[Event]:
+        """The queued, not yet delivered events, oldest first (a copy)."""
+        with self._queue_lock:
+            return list(self._queue)
+
+    def publish(
+        self,
+        *,
+        action: str,
+        entity: str,
+        data: Mapping[str, Any],
+        category: str | None = None,
+    ) -> None:
+        """Validate ``data`` against the topic's schema and queue the event.
+
+        Raises ``UnknownTopicError`` for a topic not in the definitions and
+        ``EventValidationError`` for invalid data; nothing is queued then.  With
+        ``publish_immediately`` the event is delivered at once instead
+        (``PublishError`` if that fails).
+        """
+        topic = self.client.get_topic(category or self.client.default_category, entity, action)
+        self.client.validator(topic.name).validate(data)
+        try:
+            event = Event.create(
+                category=topic.category,
+                entity=topic.entity,
+                action=topic.action,
+                data=data,
+                actor_id=self.actor_id,
+                actor_type=self.actor_type,
+                job_id=self.job_id,
+            )
+        except (TypeError, ValueError) as error:
+            raise EventValidationError(topic.name, (), f"not JSON-serializable: {error}") from None
+        if self.publish_immediately:
+            self.client.transport.send([event])
+            return
+        with self._queue_lock:
+            self._queue.append(event)
+
+    def flush(self) -> None:
+        """Deliver every queued event.
+
+        On success the queue is empty.  If some events cannot be delivered, raises
+        ``PublishError``; exactly those events stay queued (oldest first, ahead of
+        any published meanwhile), so a later ``flush()`` sends them and nothing
+        that was already accepted.
+        """
+        with self._flush_lock:
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
+            if not batch:
+                return
+            try:
+                self.client.transport.send(batch)
+            except PublishError as error:
+                self._requeue(error.undelivered)
+                raise
+            except BaseException:
+                # Unknown outcome (e.g. KeyboardInterrupt mid-request): keep everything;
+                # delivery is at-least-once, so a retry may duplicate but never lose.
+                self._requeue(batch)
+                raise
+
+    def rollback(self) -> None:
+        """Drop every queued event without sending it."""
+        with self._queue_lock:
+            self._queue.clear()
+
+    def _requeue(self, events: list[Event]) -> None:
+        with self._queue_lock:
+            self._queue[:0] = events
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.flush()
+        else:
+            self.rollback()
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers on purpose: generated typed sessions subclass
+        # this class, and a misspelt method there must be a type error, not Any.
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            topic = self.client.shortcut_topic(name)
+
+            def publish_shortcut(data: Mapping[str, Any]) -> None:
+                self.publish(action=topic.action, entity=topic.entity, data=data, category=topic.category)
+
+            publish_shortcut.__name__ = name
+            publish_shortcut.__doc__ = f"Publish {topic.name}. {topic.description}".strip()
+            return publish_shortcut

@@ -1,9 +1,9 @@
 """bc_events: publish BriteCore events to the BriteEvents API.
 
-    client = EventClient("https://api.mysite.britecore.com", "MyService", "topics.yaml")
-    with client.user_session(user_id, job_id) as session:
-        session.publish(action="Created", entity="MyEntity", data={"id": "42"})
-    # flushed when the block succeeds, rolled back when it raises
+client = EventClient("https://api.mysite.britecore.com", "MyService", "topics.yaml")
+with client.user_session(user_id, job_id) as session:
+    session.publish(action="Created", entity="MyEntity", data={"id": "42"})
+# flushed when the block succeeds, rolled back when it raises
 """
 
 from bc_events.client import EventClient

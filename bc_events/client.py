@@ -85,15 +85,21 @@ class EventClient:
             )
         return topic
 
-    def user_session(self, user_id: str, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+    def user_session(
+        self, user_id: str, job_id: str | None = None, *, publish_immediately: bool = False
+    ) -> EventSession:
         """A session whose events are attributed to the user ``user_id``."""
         return self.session_class(user_id, "user", job_id, self, publish_immediately)
 
-    def service_session(self, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+    def service_session(
+        self, job_id: str | None = None, *, publish_immediately: bool = False
+    ) -> EventSession:
         """A session whose events are attributed to this service."""
         return self.session_class(self.service_name, "service", job_id, self, publish_immediately)
 
-    def third_party_session(self, job_id: str | None = None, *, publish_immediately: bool = False) -> EventSession:
+    def third_party_session(
+        self, job_id: str | None = None, *, publish_immediately: bool = False
+    ) -> EventSession:
         """A session for events this service publishes on behalf of a third party."""
         return self.session_class(self.service_name, "third-party", job_id, self, publish_immediately)
 
@@ -109,7 +115,10 @@ def _shortcut_table(topics: tuple[Topic, ...], default_category: str) -> dict[st
     for topic in topics:
         if topic.category != default_category:
             continue
-        for name in {action_first_name(topic.entity, topic.action), entity_first_name(topic.entity, topic.action)}:
+        for name in {
+            action_first_name(topic.entity, topic.action),
+            entity_first_name(topic.entity, topic.action),
+        }:
             if name in table and table[name] is not topic:
                 ambiguous.add(name)
             table[name] = topic

@@ -97,7 +97,9 @@ def load_topic_definitions(source: TopicSource) -> TopicDefinitions:
             with open(name, encoding="utf-8") as stream:
                 text = stream.read()
         except OSError as error:
-            raise TopicDefinitionError(f"cannot read topic definitions: {error.strerror}", source=name) from None
+            raise TopicDefinitionError(
+                f"cannot read topic definitions: {error.strerror}", source=name
+            ) from None
         except UnicodeDecodeError as error:
             raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=name) from None
     else:
@@ -205,7 +207,10 @@ def _check_topic(raw: Any, index: int, default_category: str, source: str, lines
             raise fail(f"missing required key {key!r}")
     unknown = sorted(str(key) for key in raw if key not in _KNOWN_TOPIC_KEYS)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(map(repr, unknown))}; expected {sorted(_KNOWN_TOPIC_KEYS)}", unknown[0])
+        raise fail(
+            f"unknown key(s) {', '.join(map(repr, unknown))}; expected {sorted(_KNOWN_TOPIC_KEYS)}",
+            unknown[0],
+        )
     category = raw.get("Category", default_category)
     for key, value, pattern in (
         ("Category", category, CATEGORY_PATTERN),

@@ -8,12 +8,20 @@ ones.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+import tenacity
+import urllib3
+
+from bc_events.errors import PublishError
 from bc_events.event import Event
+from bc_events.replies import DeliveryFailure, check_single_reply, describe_rejections, read_bulk_reply
 
 logger = logging.getLogger("bc.events")
 
@@ -52,3 +60,171 @@ class RecordingTransport:
 
     def close(self) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How ``HttpTransport`` retries: exponential backoff with jitter, bounded in time.
+
+    Retrying stops once ``total_time`` seconds have passed since the flush began
+    (a wait that would cross that line is not started), so a flush takes at most
+    about ``total_time + attempt_timeout``.  ``Retry-After`` from the server is
+    honoured as a lower bound on the wait.
+    """
+
+    total_time: float = 30.0
+    """Seconds after which a flush stops retrying and reports what is undelivered."""
+    attempt_timeout: float = 10.0
+    """Seconds one request may take (connect plus read) before it counts as failed."""
+    initial_backoff: float = 0.1
+    """Wait before the first retry; doubles on each retry after it."""
+    max_backoff: float = 5.0
+    """Longest wait between two attempts (a longer ``Retry-After`` still wins)."""
+    jitter: float = 0.1
+    """Up to this many seconds of random extra wait, so clients do not retry in step."""
+
+
+class HttpTransport:
+    """Delivers events to the Events API over pooled keep-alive HTTP connections.
+
+    Five or fewer events go one by one to ``POST {api_url}/events``; more go in
+    bulk requests of at most 250 to ``POST {api_url}/events/bulk/``.  Throttling,
+    5xx, timeouts and connection errors are retried (bulk: only the failed
+    records) under ``retry``.  The first batch that still fails stops the send:
+    it and every later event are reported undelivered in ``PublishError``.
+    Safe to share between threads.
+    """
+
+    single_limit = 5
+    bulk_size = 250
+
+    def __init__(self, api_url: str, *, retry: RetryPolicy | None = None, pool_size: int = 10) -> None:
+        api_url = api_url.rstrip("/")
+        self.publish_url = f"{api_url}/events"
+        self.publish_bulk_url = f"{api_url}/events/bulk/"
+        self.retry = retry or RetryPolicy()
+        self._pool = urllib3.PoolManager(maxsize=pool_size, retries=False)
+        self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{_version()}"}
+        self._backoff = tenacity.wait_exponential_jitter(
+            initial=self.retry.initial_backoff, max=self.retry.max_backoff, jitter=self.retry.jitter
+        )
+
+    def send(self, events: Sequence[Event]) -> None:
+        deadline = time.monotonic() + self.retry.total_time
+        position = 0
+        for batch, post in self._plan(events):
+            try:
+                post(batch, deadline)
+            except _Undelivered as failure:
+                later = events[position + len(batch) :]
+                raise PublishError(failure.reason, [*failure.events, *later]) from None
+            position += len(batch)
+
+    def close(self) -> None:
+        self._pool.clear()
+
+    def _plan(self, events: Sequence[Event]) -> Iterator[tuple[list[Event], _Post]]:
+        """Split into requests: runs of one job id, each sent singly or in bulk chunks."""
+        for _, run in itertools.groupby(events, key=lambda event: event.job_id):
+            batch = list(run)
+            if len(batch) <= self.single_limit:
+                for event in batch:
+                    yield [event], self._post_single
+            else:
+                for start in range(0, len(batch), self.bulk_size):
+                    yield batch[start : start + self.bulk_size], self._post_bulk
+
+    def _post_single(self, batch: list[Event], deadline: float) -> None:
+        (event,) = batch
+        try:
+            for attempt in self._retrying(deadline):
+                with attempt:
+                    check_single_reply(self._post(self.publish_url, event.body, event.job_id))
+        except DeliveryFailure as failure:
+            raise _Undelivered(batch, failure.reason) from None
+
+    def _post_bulk(self, batch: list[Event], deadline: float) -> None:
+        pending = batch
+        rejected: list[tuple[Event, str]] = []
+        try:
+            for attempt in self._retrying(deadline):
+                with attempt:
+                    body = b"[" + b",".join(event.body for event in pending) + b"]"
+                    outcome = read_bulk_reply(
+                        self._post(self.publish_bulk_url, body, batch[0].job_id), len(pending)
+                    )
+                    rejected += [(pending[index], code) for index, code in outcome.rejected]
+                    pending = [pending[index] for index in outcome.retryable]
+                    if pending:
+                        raise DeliveryFailure(f"{len(pending)} record(s) throttled", retryable=True)
+        except DeliveryFailure as failure:
+            raise _Undelivered(_in_order(batch, pending, [e for e, _ in rejected]), failure.reason) from None
+        if rejected:
+            codes = [(index, code) for index, (_, code) in enumerate(rejected)]
+            raise _Undelivered(_in_order(batch, [], [e for e, _ in rejected]), describe_rejections(codes))
+
+    def _post(self, url: str, body: bytes, job_id: str | None) -> urllib3.BaseHTTPResponse:
+        headers = self._headers if job_id is None else {**self._headers, JOB_ID_HEADER: job_id}
+        try:
+            return self._pool.request(
+                "POST",
+                url,
+                body=body,
+                headers=headers,
+                timeout=urllib3.Timeout(total=self.retry.attempt_timeout),
+                retries=False,
+                redirect=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            raise DeliveryFailure(f"{type(error).__name__}: {error}", retryable=True) from None
+
+    def _retrying(self, deadline: float) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_is_retryable),
+            wait=self._wait,
+            stop=lambda state: time.monotonic() + state.upcoming_sleep >= deadline,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        backoff = self._backoff(state)
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, DeliveryFailure) and failure.retry_after is not None:
+            return max(backoff, failure.retry_after)
+        return backoff
+
+
+JOB_ID_HEADER = "x-britecore-job-id"
+
+_Post = Callable[[list[Event], float], None]
+
+
+class _Undelivered(Exception):
+    def __init__(self, events: list[Event], reason: str) -> None:
+        super().__init__(reason)
+        self.events = events
+        self.reason = reason
+
+
+def _in_order(batch: list[Event], *groups: list[Event]) -> list[Event]:
+    """The events of ``groups`` in the order they have in ``batch``."""
+    wanted = {id(event) for group in groups for event in group}
+    return [event for event in batch if id(event) in wanted]
+
+
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, DeliveryFailure) and error.retryable
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    logger.warning(
+        "event delivery failed (%s); retry %d in %.2fs", failure, state.attempt_number, state.upcoming_sleep
+    )
+
+
+def _version() -> str:
+    from bc_events import __version__
+
+    return __version__

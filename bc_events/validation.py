@@ -43,7 +43,7 @@ class PayloadValidator:
         try:
             if self._validator.is_valid(data):
                 return
-            error = next(iter(self._validator.iter_errors(data)))
+            first = next(iter(self._validator.iter_errors(data)))
         except ValueError as error:  # a value JSON cannot hold, e.g. a dict with int keys
             raise EventValidationError(self._topic_name, (), str(error)) from None
-        raise EventValidationError(self._topic_name, list(error.instance_path), error.message)
+        raise EventValidationError(self._topic_name, list(first.instance_path), first.message)

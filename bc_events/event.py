@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# One encoder for every event (json.dumps with options builds a new one per call).
+_encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
-@dataclass(frozen=True, slots=True, eq=False)
+
+@dataclass(slots=True, eq=False)
 class Event:
-    """An event published on a session, queued until it is delivered.
+    """An event published on a session, queued until it is delivered (treat it as read-only).
 
     ``body`` is the JSON envelope encoded when the event was published, so later
     changes to the caller's ``data`` dict do not change what is sent.  Events
@@ -46,7 +49,7 @@ class Event:
             "data": data,
             "actor": {"id": actor_id, "type": actor_type},
         }
-        body = json.dumps(envelope, separators=(",", ":"), allow_nan=False).encode()
+        body = _encode_json(envelope).encode()
         return cls(category, entity, action, data, actor_id, actor_type, job_id, body)
 
     @property

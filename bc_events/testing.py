@@ -217,12 +217,30 @@ class Faults:
         e.g. ``body="<html>Bad Gateway</html>"`` for a reply that is not JSON.
         """
         if body is None:
-            reply = _error(status, "InternalFailureException", "Internal server error")
-        elif isinstance(body, Mapping):
+            body = {"errorType": "InternalFailureException", "message": "Internal server error"}
+        self.respond(status, body, times=times, after=after)
+
+    def respond(
+        self,
+        status: int,
+        body: Mapping[str, Any] | str | bytes = b"",
+        *,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+        after: int = 0,
+    ) -> None:
+        """Reply exactly ``status``, ``body`` and ``headers``; nothing is accepted.
+
+        A mapping is sent as JSON, text as ``text/html``: any reply, e.g. a 200
+        whose body is not JSON, or a 400 without ``errorType``.
+        """
+        if isinstance(body, Mapping):
             reply = _json_reply(status, dict(body))
         else:
             raw = body.encode() if isinstance(body, str) else body
             reply = _Reply(status, raw, content_type="text/html; charset=utf-8")
+        if headers:
+            reply = _Reply(reply.status, reply.body, reply.content_type, tuple(headers.items()))
         self._arm(lambda request: reply, times, after)
 
     def too_many_requests(self, times: int = 1, *, retry_after: int | str | None = 1, after: int = 0) -> None:

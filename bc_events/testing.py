@@ -223,7 +223,7 @@ class Faults:
     def respond(
         self,
         status: int,
-        body: Mapping[str, Any] | str | bytes = b"",
+        body: Mapping[str, Any] | list[Any] | str | bytes = b"",
         *,
         headers: Mapping[str, str] | None = None,
         times: int = 1,
@@ -231,14 +231,14 @@ class Faults:
     ) -> None:
         """Reply exactly ``status``, ``body`` and ``headers``; nothing is accepted.
 
-        A mapping is sent as JSON, text as ``text/html``: any reply, e.g. a 200
-        whose body is not JSON, or a 400 without ``errorType``.
+        A mapping or list is sent as JSON, text and bytes as ``text/html``: any
+        reply, e.g. a 200 whose body is not JSON, or a 400 without ``errorType``.
         """
-        if isinstance(body, Mapping):
-            reply = _json_reply(status, dict(body))
-        else:
+        if isinstance(body, (str, bytes)):
             raw = body.encode() if isinstance(body, str) else body
             reply = _Reply(status, raw, content_type="text/html; charset=utf-8")
+        else:
+            reply = _json_reply(status, body if isinstance(body, list) else dict(body))
         if headers:
             reply = _Reply(reply.status, reply.body, reply.content_type, tuple(headers.items()))
         self._arm(lambda request: reply, times, after)
@@ -258,7 +258,7 @@ class Faults:
 
     def partial_bulk_failure(
         self,
-        records: Collection[int] | Callable[[int, Mapping[str, Any]], bool],
+        records: Collection[int] | Mapping[int, str] | Callable[[int, Mapping[str, Any]], bool],
         *,
         error: str = THROTTLED,
         times: int = 1,
@@ -266,10 +266,15 @@ class Faults:
     ) -> None:
         """Fail some records of bulk requests with ``error``; accept the others.
 
-        ``records`` is a collection of indexes into the request's list, or a
-        function ``(index, envelope) -> bool`` choosing the records that fail.
+        ``records`` chooses the failing records: a collection of indexes into
+        the request's list, a mapping of index to its own error code (to mix
+        codes in one reply), or a function ``(index, envelope) -> bool``.
         Single-event requests are not affected and do not count towards ``times``.
         """
+        if isinstance(records, Mapping):
+            codes = dict(records)
+            self._arm(lambda request: _Partial(codes), times, after, bulk_only=True)
+            return
         if callable(records):
             chosen = records
         else:

@@ -16,7 +16,7 @@ from .conftest import MakeClient
 from .support import accepted_ids, publish_tests
 
 
-def run_threads(count: int, target: Callable[[int], None]) -> None:
+def run_threads(count: int, target: Callable[[int], object]) -> None:
     """Run ``target(index)`` in ``count`` threads started together; re-raise the first failure."""
     barrier = threading.Barrier(count)
     failures: list[BaseException] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -364,3 +365,61 @@ def test_random_rejections_are_reproducible_from_the_seed() -> None:
     assert first == again
     assert first != other
     assert {400, 429, 500, 503, None, 200} <= set(first)
+
+
+# --- the HTTP/1.1 loop ------------------------------------------------------------------------
+
+
+def raw_exchange(api: EventsAPIServer, data: bytes) -> bytes:
+    """Send raw bytes, read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", api.port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_connection_close_is_honoured(events_api: EventsAPIServer) -> None:
+    body = json.dumps(ENVELOPE).encode()
+    head = f"POST /events HTTP/1.1\r\nHost: x\r\nx-britecore-job-id: j\r\nContent-Length: {len(body)}\r\n"
+    reply = raw_exchange(events_api, head.encode() + b"Connection: close\r\n\r\n" + body)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in reply
+    assert len(events_api.accepted) == 1
+
+
+def test_pipelined_requests_on_one_connection(events_api: EventsAPIServer) -> None:
+    body = json.dumps(ENVELOPE).encode()
+    one = (
+        f"POST /events HTTP/1.1\r\nx-britecore-job-id: j\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    close = b"POST /events HTTP/1.1\r\nConnection: close\r\nx-britecore-job-id: j\r\n"
+    reply = raw_exchange(
+        events_api, one + one + close + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    )
+    assert reply.count(b"HTTP/1.1 200 OK") == 3
+    assert events_api.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /events HTTP/1.1\r\nConnection: close\r\n\r\n", b"405"),
+        (b"POST /events HTTP/1.1\r\nConnection: close\r\nx-britecore-job-id: j\r\n\r\n", b"411"),
+        (
+            b"POST /events HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
+            b"411",
+        ),
+        (b"GARBAGE\r\n\r\n", b"400"),
+        (b"POST /events HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
+    ],
+    ids=["get", "no-length", "chunked", "garbage", "bad-header"],
+)
+def test_requests_outside_the_protocol_get_an_error_reply(
+    events_api: EventsAPIServer, request_bytes: bytes, status: bytes
+) -> None:
+    reply = raw_exchange(events_api, request_bytes)
+    assert reply.startswith(b"HTTP/1.1 " + status + b" ")
+    assert b'"errorType"' in reply

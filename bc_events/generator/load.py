@@ -1,0 +1,98 @@
+"""Reading the topic YAML for the generator: the runtime's loader plus generator-only checks.
+
+Parsing and the per-topic checks are ``bc_events.topics.load_topic_definitions``
+(one loader, so the generator accepts exactly what the runtime accepts); this
+module adds what only code generation needs, with the same error type and
+``file:line: topic X: problem`` messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from bc_events.errors import TopicDefinitionError
+from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions
+
+
+@dataclass(frozen=True)
+class LoadedTopics:
+    """Checked definitions, the sha256 of the input bytes, and each topic as compact JSON."""
+
+    definitions: TopicDefinitions
+    sha256: str
+    embedded: tuple[str, ...]
+
+
+def load_topics(path: str) -> LoadedTopics:
+    """Read, parse and check ``path``; every problem is a ``TopicDefinitionError``."""
+    try:
+        with open(path, "rb") as binary:
+            raw = binary.read()
+    except OSError as error:
+        raise TopicDefinitionError(f"cannot read topic definitions: {error.strerror}", source=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=path) from None
+    stream = io.StringIO(text)
+    stream.name = path  # the loader names errors after the stream
+    definitions = load_topic_definitions(stream)
+    opening = json.dumps(
+        {"DefaultCategory": definitions.default_category, "Topics": []}, separators=(",", ":")
+    )
+    embedded = [opening[:-2]]
+    for index, topic in enumerate(definitions.topics):
+        _check_schema(topic, definitions.source)
+        separator = "," if index < len(definitions.topics) - 1 else ""
+        embedded.append(_topic_json(topic, definitions) + separator)
+    embedded.append("]}")
+    return LoadedTopics(definitions, hashlib.sha256(raw).hexdigest(), tuple(embedded))
+
+
+def _check_schema(topic: Topic, source: str) -> None:
+    def fail(problem: str) -> TopicDefinitionError:
+        return TopicDefinitionError(problem, source=source, line=topic.line, topic=topic.name)
+
+    declared = topic.schema.get("type", "object")
+    if "object" not in (declared if isinstance(declared, list) else [declared]):
+        raise fail(f"Schema type must be object (data is a mapping), got {declared!r}")
+    try:
+        valid = jsonschema_rs.meta.is_valid(dict(topic.schema))
+    except (ValueError, jsonschema_rs.ReferencingError) as error:
+        raise fail(f"Schema is not a valid JSON Schema: {error}") from None
+    if not valid:
+        try:
+            jsonschema_rs.meta.validate(dict(topic.schema))
+        except jsonschema_rs.ValidationError as error:
+            raise fail(f"Schema is not a valid JSON Schema: {error.message}") from None
+
+
+def _topic_json(topic: Topic, definitions: TopicDefinitions) -> str:
+    document: dict[str, Any] = {"Action": topic.action, "Entity": topic.entity}
+    if topic.category != definitions.default_category:
+        document["Category"] = topic.category
+    if topic.description:
+        document["Description"] = topic.description
+    document["Schema"] = topic.schema
+    try:
+        return json.dumps(document, separators=(",", ":"), allow_nan=False, default=_not_json)
+    except (TypeError, ValueError) as error:
+        raise TopicDefinitionError(
+            f"Schema holds a value JSON cannot: {error}",
+            source=definitions.source,
+            line=topic.line,
+            topic=topic.name,
+        ) from None
+
+
+def _not_json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{value!r} ({type(value).__name__}; quote it in the YAML)")

@@ -1,0 +1,195 @@
+"""The model: what the generated module declares, names decided, before any text exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bc_events.generator.naming import (
+    MODULE_NAMES,
+    NameTable,
+    data_type_name,
+    method_names,
+    pascal_case,
+    session_base_attributes,
+)
+from bc_events.topics import Topic, TopicDefinitions
+
+Kind = Literal[
+    "any", "str", "int", "float", "bool", "none", "literal", "list", "tuple", "dict", "union", "object"
+]
+LiteralValue = str | int | bool
+
+PRIMITIVES: tuple[Kind, ...] = ("any", "str", "int", "float", "bool", "none")
+
+
+@dataclass(eq=False)
+class Field:
+    """One key of an object type; ``key`` is exactly the JSON key, never renamed."""
+
+    key: str
+    type: TypeNode
+    required: bool
+    description: str = ""
+
+
+@dataclass(eq=False)
+class ObjectType:
+    """A JSON object with known properties: rendered as a TypedDict.
+
+    Mutable only while a recursive definition is being converted (its fields are
+    filled in once the definition is complete); ``name`` is decided by the model.
+    """
+
+    fields: tuple[Field, ...]
+    description: str = ""
+    closed: bool = False
+    """``additionalProperties: false``: matters when allOf merges it."""
+    hints: tuple[str, ...] = ()
+    """Candidate names, best first, from where the type was first met."""
+    name: str = ""
+    pending: bool = False
+    """A recursive definition's shell whose fields are not known yet."""
+
+    def field_map(self) -> dict[str, Field]:
+        return {item.key: item for item in self.fields}
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class TypeNode:
+    """A type expression; compare with ``is`` (nodes from one ``TypeTable`` are unique)."""
+
+    kind: Kind
+    args: tuple[TypeNode, ...] = ()
+    values: tuple[LiteralValue, ...] = ()
+    obj: ObjectType | None = None
+
+    def literal_kinds(self) -> set[Kind]:
+        return {value_kind(value) for value in self.values}
+
+
+def value_kind(value: LiteralValue) -> Kind:
+    """``bool``, ``int`` or ``str``: the kind of one literal value (bool before int: True is an int)."""
+    if isinstance(value, bool):
+        return "bool"
+    return "int" if isinstance(value, int) else "str"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic as the module presents it: its payload type and method names."""
+
+    topic: Topic
+    data: TypeNode
+    data_name: str
+    methods: tuple[str, str]
+    is_default_category: bool
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """Everything the module template lays out, names already decided."""
+
+    source_name: str
+    source_sha256: str
+    generator_version: str
+    default_category: str
+    options: Options
+    topics: tuple[TopicSpec, ...]
+    objects: tuple[ObjectType, ...]
+    """Object types in declaration order (dependencies first)."""
+    aliases: tuple[tuple[str, TypeNode], ...]
+    """``(name, type)`` of payload types that are not a TypedDict of their own."""
+    forward: frozenset[str]
+    """Object types referenced before their declaration (only in recursion)."""
+    embedded: tuple[str, ...]
+    """The topic definitions as compact JSON: the opening, one piece per topic, the closing."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a user may choose about the generated module."""
+
+    client_class: str = "EventClient"
+    session_class: str = "EventSession"
+
+
+# --- Deciding names and order -------------------------------------------------------------
+
+
+def plan_module(
+    definitions: TopicDefinitions, payloads: list[TypeNode], options: Options
+) -> tuple[tuple[TopicSpec, ...], tuple[ObjectType, ...], tuple[tuple[str, TypeNode], ...], frozenset[str]]:
+    """Name every topic, method and object type once, and order the declarations.
+
+    Topic-derived names (payload types, methods) are claimed first and never
+    renamed: two topics wanting the same one is an error naming both.  Object
+    types then take their first free hint (definition name, then
+    topic-prefixed, then numbered), parents before children.
+    """
+    source, default = definitions.source, definitions.default_category
+    reserved_types = MODULE_NAMES | {options.client_class, options.session_class}
+    types = NameTable(source, reserved_types, "a name the generated module imports or defines")
+    methods = NameTable(source, session_base_attributes(), "an attribute of bc_events.EventSession")
+    specs = []
+    for topic, payload in zip(definitions.topics, payloads, strict=True):
+        data_name = data_type_name(topic, default)
+        types.claim(data_name, topic, "payload type name")
+        names = method_names(topic, default)
+        for name in dict.fromkeys(names):
+            methods.claim(name, topic, "method name")
+        specs.append(TopicSpec(topic, payload, data_name, names, topic.category == default))
+    aliases = []
+    for spec in specs:
+        if spec.data.obj is not None and not spec.data.obj.name:
+            spec.data.obj.name = spec.data_name
+        else:
+            aliases.append((spec.data_name, spec.data))
+    _name_objects([spec.data for spec in specs], types)
+    objects, forward = _declaration_order([spec.data for spec in specs])
+    return tuple(specs), objects, tuple(aliases), forward
+
+
+def _name_objects(roots: list[TypeNode], types: NameTable) -> None:
+    """Parents before children, in topic order: the first free hint of each object type."""
+    seen: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.obj is not None:
+            if not node.obj.name:
+                node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints] or ["Object"])
+            stack.extend(reversed([item.type for item in node.obj.fields]))
+        else:
+            stack.extend(reversed(node.args))
+
+
+def _declaration_order(roots: list[TypeNode]) -> tuple[tuple[ObjectType, ...], frozenset[str]]:
+    """Object types, dependencies first; names used before their declaration (only in cycles)."""
+    order: list[ObjectType] = []
+    done: set[int] = set()
+    forward: set[str] = set()
+    # Iterative post-order (schemas can nest deeper than Python's recursion limit allows).
+    stack: list[tuple[TypeNode, bool]] = [(root, False) for root in reversed(roots)]
+    active: set[int] = set()
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if expanded:
+            active.discard(key)
+            if node.obj is not None:
+                order.append(node.obj)
+            continue
+        if key in done:
+            if key in active and node.obj is not None:
+                forward.add(node.obj.name)
+            continue
+        done.add(key)
+        active.add(key)
+        stack.append((node, True))
+        children = [item.type for item in node.obj.fields] if node.obj is not None else list(node.args)
+        stack.extend((child, False) for child in reversed(children))
+    return tuple(order), frozenset(forward)

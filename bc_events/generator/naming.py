@@ -1,0 +1,137 @@
+"""Names in generated code: Pascal case, identifiers, reserved words, collision detection.
+
+Method names come from ``bc_events.naming`` (the same functions the runtime
+shortcuts use), so generated methods and dynamic shortcuts never disagree.
+
+Rules (documented in the README):
+
+* default-category topic ``MyEntity`` + ``Created``: methods ``created_my_entity``
+  and ``my_entity_created``; payload type ``MyEntityCreatedData``;
+* topic in another category ``billing``: methods ``billing__created_invoice`` and
+  ``billing__invoice_created`` (a double underscore never occurs in a snake-cased
+  entity or action, so these cannot collide with default-category names);
+  payload type ``BillingInvoiceCreatedData``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+from bc_events.errors import TopicDefinitionError
+from bc_events.naming import action_first_name, entity_first_name
+from bc_events.session import EventSession
+from bc_events.topics import Topic
+
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+TYPING_NAMES = frozenset(
+    {"Any", "Literal", "NotRequired", "TypeAlias", "TypedDict", "TYPE_CHECKING", "overload"}
+)
+"""Names the generated module imports from ``typing``; no generated name may shadow them."""
+
+BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
+"""Builtins that appear in generated type expressions."""
+
+MODULE_NAMES = frozenset({"bc_events", "annotations"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
+
+
+def pascal_case(text: str) -> str:
+    """Any text -> a PascalCase ASCII identifier: ``pull-request`` -> ``PullRequest``, ``+1`` -> ``T1``.
+
+    Words already in camel case keep their boundaries (``htmlURL`` -> ``HtmlUrl``).
+    """
+    words: list[str] = []
+    for chunk in _NON_ALNUM.split(text):
+        words.extend(match.group(0) for match in _CAMEL_WORD.finditer(chunk))
+    name = "".join(word[:1].upper() + word[1:].lower() for word in words)
+    if not name:
+        return "T"
+    if name[0].isdigit():
+        return "T" + name
+    return name
+
+
+def is_plain_identifier(key: str) -> bool:
+    """Can ``key`` be a class-syntax TypedDict field without being changed by Python?
+
+    ASCII only (non-ASCII identifiers are NFKC-normalized, which could rename a
+    key), not a keyword, and not starting with ``_`` (``__x`` would be mangled).
+    """
+    return key.isascii() and key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
+
+
+def topic_prefix(topic: Topic, default_category: str) -> str:
+    """``MyEntityCreated``, or ``BillingInvoicePaid`` outside the default category."""
+    base = f"{topic.entity}{topic.action}"
+    return base if topic.category == default_category else pascal_case(topic.category) + base
+
+
+def data_type_name(topic: Topic, default_category: str) -> str:
+    """The payload TypedDict (or alias) of a topic: ``MyEntityCreatedData``."""
+    return topic_prefix(topic, default_category) + "Data"
+
+
+def method_names(topic: Topic, default_category: str) -> tuple[str, str]:
+    """(action-first, entity-first) method names of a topic."""
+    first = action_first_name(topic.entity, topic.action)
+    flipped = entity_first_name(topic.entity, topic.action)
+    if topic.category == default_category:
+        return first, flipped
+    return f"{topic.category}__{first}", f"{topic.category}__{flipped}"
+
+
+def session_base_attributes() -> frozenset[str]:
+    """Every attribute of ``bc_events.EventSession`` (class and instance): methods must not shadow them."""
+    instance = EventSession("", "", None, None)  # type: ignore[arg-type]  # __init__ only stores the client
+    return frozenset(dir(EventSession)) | frozenset(vars(instance))
+
+
+@dataclass
+class NameTable:
+    """Names already taken in one namespace, each with the topic that took it (for error messages)."""
+
+    source: str
+    reserved: frozenset[str] = frozenset()
+    reserved_why: str = "a name the generated module needs"
+    owners: dict[str, Topic | None] = field(default_factory=dict)
+    _suffix: dict[str, int] = field(default_factory=dict)
+
+    def claim(self, name: str, topic: Topic, what: str) -> None:
+        """Take ``name`` for ``topic``; a ``TopicDefinitionError`` naming both owners if it is taken."""
+        if name in self.reserved:
+            raise TopicDefinitionError(
+                f"{what} {name!r} would shadow {self.reserved_why}; rename the Entity or Action",
+                source=self.source,
+                line=topic.line,
+                topic=topic.name,
+            )
+        if name in self.owners:
+            other = self.owners[name]
+            if other is not topic:
+                where = f" (line {other.line})" if other is not None and other.line else ""
+                owner = f"topic {other.name}{where}" if other is not None else "another generated name"
+                raise TopicDefinitionError(
+                    f"{what} {name!r} is also produced by {owner}; rename one of them",
+                    source=self.source,
+                    line=topic.line,
+                    topic=topic.name,
+                )
+        self.owners[name] = topic
+
+    def free(self, candidates: list[str]) -> str:
+        """The first free candidate, else the first one with the smallest free numeric suffix."""
+        for name in candidates:
+            if name not in self.owners and name not in self.reserved:
+                self.owners[name] = None
+                return name
+        base = candidates[0]
+        number = self._suffix.get(base, 2)
+        while f"{base}{number}" in self.owners or f"{base}{number}" in self.reserved:
+            number += 1
+        self._suffix[base] = number + 1
+        name = f"{base}{number}"
+        self.owners[name] = None
+        return name

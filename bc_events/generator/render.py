@@ -1,0 +1,276 @@
+"""Model -> source text: type expressions and literals computed here, laid out by a thin template.
+
+Everything that comes from the YAML and lands in code (descriptions, keys,
+enum values, the embedded definitions) goes through ``py_literal``; names are
+identifiers the model checked.  The template only places the strings; black
+then formats the result (as a library call, so it can never be skipped).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import re
+from dataclasses import dataclass, field
+
+import black
+import jinja2
+
+from bc_events.generator.model import LiteralValue, ModuleSpec, ObjectType, TopicSpec, TypeNode
+from bc_events.generator.naming import MODULE_NAMES, is_plain_identifier
+
+BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
+"""black's defaults (line length 88): what ``black`` on the generated file also uses."""
+
+
+def py_literal(value: str | LiteralValue | None) -> str:
+    """The one escaping function: a Python literal that evaluates to exactly ``value``.
+
+    Built on ``repr``, which always gives valid source: quotes, backslashes,
+    newlines and unprintable characters are escaped, so no text from the YAML can
+    end a string, a docstring or a line early.  Strings get the quotes black would
+    choose (double unless that needs more escapes), so black never rewrites them.
+    """
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if not isinstance(value, str):
+        raise TypeError(f"no literal for {type(value).__name__}")
+    single = repr(value)
+    if single[0] == '"':
+        return single
+    double = '"' + _swap_quotes(single[1:-1]) + '"'
+    return double if double.count("\\") <= single.count("\\") else single
+
+
+def _swap_quotes(body: str) -> str:
+    """The body of a single-quoted ``repr`` re-escaped for double quotes."""
+    out = []
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            escaped = body[index + 1]
+            out.append("'" if escaped == "'" else char + escaped)
+            index += 2
+            continue
+        out.append('\\"' if char == '"' else char)
+        index += 1
+    return "".join(out)
+
+
+@dataclass
+class _Expressions:
+    """Type expressions of nodes (memoized: nodes are shared) and the typing names they use."""
+
+    forward: frozenset[str]
+    used: set[str] = field(default_factory=set)
+    _cache: dict[int, str] = field(default_factory=dict)
+
+    def expr(self, node: TypeNode) -> str:
+        text = self._cache.get(id(node))
+        if text is None:
+            text = self._cache[id(node)] = self._build(node)
+        return text
+
+    def _build(self, node: TypeNode) -> str:
+        kind = node.kind
+        if kind == "any":
+            self.used.add("Any")
+            return "Any"
+        if kind == "none":
+            return "None"
+        if kind in ("str", "int", "float", "bool"):
+            return kind
+        if kind == "literal":
+            self.used.add("Literal")
+            return f"Literal[{', '.join(py_literal(value) for value in node.values)}]"
+        if kind == "list":
+            return f"list[{self.expr(node.args[0])}]"
+        if kind == "dict":
+            return f"dict[str, {self.expr(node.args[0])}]"
+        if kind == "tuple":
+            return f"tuple[{', '.join(self.expr(arg) for arg in node.args) or '()'}]"
+        if kind == "union":
+            return " | ".join(self.expr(arg) for arg in node.args)
+        assert node.obj is not None
+        return node.obj.name
+
+    def references_forward(self, node: TypeNode) -> bool:
+        """Does the expression name a type declared further down (only possible in recursion)?"""
+        if node.obj is not None:
+            return node.obj.name in self.forward
+        return any(self.references_forward(arg) for arg in node.args)
+
+
+@dataclass(frozen=True)
+class FieldView:
+    key: str
+    """An identifier (class syntax) or a string literal (functional syntax)."""
+    type: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class ObjectView:
+    name: str
+    doc: str
+    functional: bool
+    fields: list[FieldView]
+
+
+@dataclass(frozen=True)
+class TopicView:
+    method: str
+    alias: str
+    data: str
+    doc: str
+    action: str
+    entity: str
+    category: str
+    default_category: bool
+
+
+def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str]) -> ObjectView:
+    # Class syntax keeps field docstrings; keys that are not plain identifiers, or that
+    # would shadow a name the class body uses, need the functional syntax.
+    functional = not all(is_plain_identifier(item.key) and item.key not in taken for item in obj.fields)
+    fields = []
+    for item in obj.fields:
+        expression = exprs.expr(item.type)
+        if not item.required:
+            exprs.used.add("NotRequired")
+            expression = f"NotRequired[{expression}]"
+        if functional and exprs.references_forward(item.type):
+            expression = py_literal(expression)  # evaluated at import: quote names declared later
+        key = py_literal(item.key) if functional else item.key
+        fields.append(FieldView(key, expression, py_literal(item.description) if item.description else ""))
+    doc = py_literal(obj.description) if obj.description else ""
+    return ObjectView(obj.name, doc, functional, fields)
+
+
+def _topic_view(spec: TopicSpec) -> TopicView:
+    topic = spec.topic
+    summary = f"Publish {topic.name}: {topic.description}" if topic.description else f"Publish {topic.name}."
+    method, alias = spec.methods
+    return TopicView(
+        method=method,
+        alias=alias if alias != method else "",
+        data=spec.data_name,
+        doc=py_literal(summary),
+        action=py_literal(topic.action),
+        entity=py_literal(topic.entity),
+        category=py_literal(topic.category),
+        default_category=spec.is_default_category,
+    )
+
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("bc_events", "templates"),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,  # Python source, not HTML: escaping is py_literal's job
+)
+
+
+def render_module(module: ModuleSpec) -> str:
+    """The formatted source of the generated module."""
+    exprs = _Expressions(module.forward)
+    taken = MODULE_NAMES | {obj.name for obj in module.objects}
+    objects = [_object_view(obj, exprs, taken) for obj in module.objects]
+    aliases = [(name, exprs.expr(node)) for name, node in module.aliases]
+    topics = [_topic_view(spec) for spec in module.topics]
+    pieces = [py_literal(piece) for piece in module.embedded]
+    used = set(exprs.used) | {"TYPE_CHECKING"}
+    used |= {"TypedDict"} if objects else set()
+    used |= {"TypeAlias"} if aliases else set()
+    used |= {"Any", "Literal", "overload"} if len(topics) > 1 else {"Literal"} if topics else set()
+    text = _ENVIRONMENT.get_template("events_module.py.jinja").render(
+        module=module,
+        options=module.options,
+        typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
+        objects=objects,
+        aliases=aliases,
+        topics=topics,
+        embedded=[_placeholder(piece) for piece in pieces],
+    )
+    return _put_back(_black(text), pieces)
+
+
+def _black(text: str) -> str:
+    """``black.format_str`` over the module, in independent pieces, in parallel when it is big.
+
+    black is slow (about a millisecond per line here) and superlinear in its input.
+    Top-level declarations are separated by two blank lines and black formats
+    them independently, so each is formatted on its own; a long class is cut
+    before each member, and each member is formatted inside a stand-in
+    ``class _:`` header, so it keeps its indentation and line budget.  The
+    separators between pieces are kept as rendered (the template writes
+    black's blank lines).  The black no-op tests check the whole file.
+    """
+    pieces = _split_for_black(text)
+    sources = [source for _, source in pieces]
+    if len(text) > _PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        with concurrent.futures.ProcessPoolExecutor() as pool:
+            formatted = list(pool.map(_format_piece, sources, chunksize=max(1, len(sources) // 32)))
+    else:
+        formatted = [_format_piece(source) for source in sources]
+    return "".join(separator + body for (separator, _), body in zip(pieces, formatted, strict=True))
+
+
+_PARALLEL_FROM = 300_000
+"""Characters of source from which formatting in worker processes pays for starting them."""
+_MEMBER = re.compile(r"^    (?:@|def |[A-Za-z_]\w* = )")
+_STAND_IN = "class _:\n"
+
+
+def _format_piece(source: str) -> str:
+    if source.startswith("    "):
+        return black.format_str(_STAND_IN + source, mode=BLACK_MODE)[len(_STAND_IN) :]
+    return black.format_str(source, mode=BLACK_MODE)
+
+
+def _split_for_black(text: str) -> list[tuple[str, str]]:
+    """``(separator, source)`` pieces whose concatenation is ``text``."""
+    pieces: list[tuple[str, str]] = []
+    for index, chunk in enumerate(text.rstrip("\n").split("\n\n\n")):
+        separator = "\n\n" if index else ""
+        lines = chunk.split("\n")
+        start = 0
+        for number in range(1, len(lines)):
+            before = lines[number - 1].strip()
+            if (
+                _MEMBER.match(lines[number])
+                and not before.startswith(("@", "#"))
+                and lines[0].startswith("class ")
+            ):
+                pieces.append((separator, "\n".join(lines[start:number]).rstrip("\n") + "\n"))
+                separator = "\n" if before == "" else ""
+                start = number
+        pieces.append((separator, "\n".join(lines[start:]).rstrip("\n") + "\n"))
+    return pieces
+
+
+def _placeholder(literal: str) -> str:
+    return '"' + "_" * (len(literal) - 2) + '"'
+
+
+def _put_back(text: str, pieces: list[str]) -> str:
+    """Replace the placeholders of the embedded definitions by the real literals, in order.
+
+    black spends seconds re-checking the quotes of megabytes of embedded JSON and
+    would leave them unchanged (``repr`` already picks the quotes black keeps), so it
+    formats same-length placeholders instead: same layout, and the black no-op tests
+    check the real file.
+    """
+    head, marker, tail = text.partition("_TOPIC_DEFINITIONS = ")
+    lines = tail.split("\n")
+    queue = iter(pieces)
+    for index, line in enumerate(lines):
+        stripped = line.strip().rstrip(",")
+        if len(stripped) >= 2 and stripped == _placeholder(stripped):
+            lines[index] = line.replace(stripped, next(queue), 1)
+    if next(queue, None) is not None:
+        raise AssertionError("black changed the layout of the embedded definitions")
+    return head + marker + "\n".join(lines)

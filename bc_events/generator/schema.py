@@ -1,0 +1,425 @@
+"""JSON Schema -> type nodes, one method per construct.
+
+Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings.  Value
+constraints types cannot express (pattern, minLength, format, minimum, ...) are
+left to runtime validation without a warning; constructs that change which
+*shapes* are valid but cannot be typed exactly get a wider type and a warning.
+
+A definition is converted once per distinct content: the cache key is the
+definition's name plus digests of everything it references, so the same
+definition copied into 200 topics is converted (and warned about) once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bc_events.errors import TopicDefinitionError
+from bc_events.generator.merge import Merger, may_overlap
+from bc_events.generator.model import Field, LiteralValue, TypeNode
+from bc_events.generator.naming import pascal_case
+from bc_events.generator.typetable import TypeTable
+from bc_events.topics import Topic
+
+Warn = Callable[[Topic, str, str, Any], None]
+"""``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
+
+_REF = re.compile(r'"\$ref": "(#/(?:definitions|\$defs)/[^"]*)"')
+_SCALAR_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}
+_UNTYPABLE: tuple[str, ...] = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependencies",
+    "dependentSchemas",
+    "dependentRequired",
+    "contains",
+)
+_UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+
+
+@dataclass
+class _Scope:
+    """One topic's conversion: its definitions and the definitions being converted."""
+
+    topic: Topic
+    prefix: str
+    definitions: dict[str, Any]
+    digests: dict[str, str] = field(default_factory=dict)
+    in_progress: dict[str, TypeNode | None] = field(default_factory=dict)
+
+
+class SchemaConverter:
+    """Converts topic schemas into nodes of one shared ``TypeTable``."""
+
+    def __init__(self, table: TypeTable, source: str, warn: Warn) -> None:
+        self.table = table
+        self.source = source
+        self._warn = warn
+        self._merger = Merger(table)
+        self._definition_cache: dict[tuple[str, ...], TypeNode] = {}
+
+    def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
+        """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
+        definitions = {}
+        for keyword in ("definitions", "$defs"):
+            group = topic.schema.get(keyword)
+            if isinstance(group, Mapping):
+                definitions.update(
+                    {f"#/{keyword}/{_escape_pointer(name)}": value for name, value in group.items()}
+                )
+        scope = _Scope(topic, prefix, definitions)
+        return self.convert(topic.schema, scope, (prefix,), "")
+
+    # --- errors and warnings ----------------------------------------------------------
+
+    def error(self, scope: _Scope, pointer: str, problem: str) -> TopicDefinitionError:
+        where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
+        return TopicDefinitionError(
+            where + problem, source=self.source, line=scope.topic.line, topic=scope.topic.name
+        )
+
+    def warn(self, scope: _Scope, pointer: str, message: str, construct: Any) -> None:
+        self._warn(scope.topic, f"Schema{pointer}" if pointer else "Schema", message, construct)
+
+    # --- dispatch ---------------------------------------------------------------------
+
+    def convert(self, schema: Any, scope: _Scope, hints: tuple[str, ...], pointer: str) -> TypeNode:
+        """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
+        if schema is True or (isinstance(schema, Mapping) and not schema):
+            return self.table.prim("any")
+        if schema is False:
+            self.warn(scope, pointer, "schema `false` (nothing is valid) typed as Any", schema)
+            return self.table.prim("any")
+        if not isinstance(schema, Mapping):
+            raise self.error(
+                scope, pointer, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
+            )
+        if "$ref" in schema:
+            return self.ref(schema["$ref"], scope, pointer)
+        ignored = [keyword for keyword in _UNTYPABLE if keyword in schema]
+        if ignored:
+            self.warn(
+                scope, pointer, f"{', '.join(ignored)} cannot be typed; the type ignores it (wider)", schema
+            )
+        result = self.base(schema, scope, hints, pointer)
+        if result.obj is not None and result.obj.closed and any(key in schema for key in _COMBINATORS):
+            result = self._open_sibling(result, scope, pointer, schema)
+        if "allOf" in schema:
+            result = self.all_of(schema["allOf"], result, scope, hints, pointer)
+        for keyword in ("anyOf", "oneOf"):
+            if keyword in schema:
+                branches = self.union_branches(schema, keyword, scope, hints, pointer)
+                result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
+        if schema.get("nullable") is True:
+            result = self.table.union([result, self.table.prim("none")])
+        return result
+
+    def _open_sibling(
+        self, node: TypeNode, scope: _Scope, pointer: str, schema: Mapping[str, Any]
+    ) -> TypeNode:
+        """``additionalProperties: false`` next to a combinator: read as closing the branches' keys too.
+
+        Taken literally it forbids every key the branches add (no payload could be
+        valid); schemas written that way mean "the branches, and nothing else".
+        """
+        assert node.obj is not None
+        self.warn(
+            scope,
+            pointer,
+            "additionalProperties: false next to allOf/anyOf/oneOf is not applied to "
+            "the keys the branches declare (wider)",
+            schema,
+        )
+        return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
+
+    def base(
+        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+    ) -> TypeNode:
+        """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
+        types = self.types_of(schema, scope, pointer)
+        if "const" in schema:
+            return self.enum([schema["const"]], types, scope, pointer)
+        if "enum" in schema:
+            values = schema["enum"]
+            if not isinstance(values, list) or not values:
+                raise self.error(scope, pointer, "enum must be a non-empty list")
+            return self.enum(values, types, scope, pointer)
+        if types is None:
+            return self.table.prim("any")
+        members = []
+        for name in types:
+            if name == "object":
+                members.append(self.object(schema, scope, hints, pointer))
+            elif name == "array":
+                members.append(self.array(schema, scope, hints, pointer))
+            else:
+                members.append(self.table.prim(_SCALAR_TYPES[name]))  # type: ignore[arg-type]
+        return self.table.union(members)
+
+    def types_of(self, schema: Mapping[str, Any], scope: _Scope, pointer: str) -> list[str] | None:
+        """The JSON types ``schema`` allows, or None for any type."""
+        declared = schema.get("type")
+        if declared is None:
+            if any(
+                key in schema
+                for key in ("properties", "required", "additionalProperties", "patternProperties")
+            ):
+                return ["object"]
+            if any(key in schema for key in ("items", "prefixItems", "additionalItems")):
+                return ["array"]
+            return None
+        names = declared if isinstance(declared, list) else [declared]
+        for name in names:
+            if name not in _SCALAR_TYPES and name not in ("object", "array"):
+                raise self.error(scope, pointer, f"unknown type {name!r}")
+        return list(dict.fromkeys(names))
+
+    # --- constructs -------------------------------------------------------------------
+
+    def enum(self, values: list[Any], types: list[str] | None, scope: _Scope, pointer: str) -> TypeNode:
+        """``Literal[...]`` of the values ``type`` allows; null -> ``| None``; floats -> ``float``."""
+        literals: list[LiteralValue] = []
+        members: list[TypeNode] = []
+        for value in values:
+            kind = _json_type(value)
+            if types is not None and kind not in types and not (kind == "integer" and "number" in types):
+                continue  # not valid against `type` either, so not a value of this schema
+            if value is None:
+                members.append(self.table.prim("none"))
+            elif isinstance(value, (str, bool, int)):
+                literals.append(value)
+            elif isinstance(value, float) and value.is_integer():
+                literals.append(int(value))
+            else:
+                wide = {"number": "float", "array": "list", "object": "dict"}[kind]
+                self.warn(scope, pointer, f"enum/const value {value!r} typed as {wide} (wider)", values)
+                members.append(self._wide(kind))
+        if literals:
+            members.insert(0, self.table.literal(literals))
+        if not members:
+            raise self.error(scope, pointer, "no enum value matches the schema's type")
+        return self.table.union(members)
+
+    def _wide(self, kind: str) -> TypeNode:
+        if kind == "number":
+            return self.table.prim("float")
+        any_ = self.table.prim("any")
+        return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
+
+    def object(
+        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+    ) -> TypeNode:
+        """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
+        properties = schema.get("properties") or {}
+        required = schema.get("required") or []
+        if not isinstance(properties, Mapping) or not isinstance(required, list):
+            raise self.error(scope, pointer, "properties must be a mapping and required a list")
+        additional = schema.get("additionalProperties", True)
+        patterns = schema.get("patternProperties") or {}
+        if not properties and not required and additional is not False:
+            value_hints = tuple(hint + "Value" for hint in hints)
+            values = [
+                self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
+                for value in patterns.values()
+            ]
+            values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
+            return self.table.dict_of(self.table.union(values))
+        if patterns or (additional is not False and "additionalProperties" in schema):
+            self.warn(
+                scope,
+                pointer,
+                "extra keys the schema allows next to `properties` are not typed; "
+                "type checkers reject them in dict literals",
+                schema,
+            )
+        fields = []
+        for key, value in properties.items():
+            child_hints = tuple(hint + pascal_case(str(key)) for hint in hints)
+            node = self.convert(
+                value, scope, child_hints, f"{pointer}/properties/{_escape_pointer(str(key))}"
+            )
+            description = value.get("description", "") if isinstance(value, Mapping) else ""
+            fields.append(
+                Field(str(key), node, key in required, description if isinstance(description, str) else "")
+            )
+        for key in required:
+            if key not in properties:
+                fields.append(Field(str(key), self.table.prim("any"), True))
+        description = schema.get("description", "")
+        return self.table.object(
+            fields, description if isinstance(description, str) else "", additional is False, hints
+        )
+
+    def array(
+        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+    ) -> TypeNode:
+        """``list[T]``; positional items -> ``tuple[...]`` when the length is fixed, else a wider list."""
+        item_hints = tuple(hint + "Item" for hint in hints)
+        prefix = schema.get("prefixItems")
+        rest = schema.get("items", True)
+        if prefix is None and isinstance(rest, list):
+            prefix, rest = rest, schema.get("additionalItems", True)
+        if prefix is None:
+            return self.table.list_of(self.convert(rest, scope, item_hints, f"{pointer}/items"))
+        items = [
+            self.convert(item, scope, item_hints, f"{pointer}/items/{index}")
+            for index, item in enumerate(prefix)
+        ]
+        if rest is False and schema.get("minItems", 0) >= len(items):
+            return self.table.tuple_of(items)
+        self.warn(scope, pointer, "positional items without a fixed length typed as a list (wider)", schema)
+        items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
+        return self.table.list_of(self.table.union(items))
+
+    def ref(self, ref: Any, scope: _Scope, pointer: str) -> TypeNode:
+        """A named definition: converted once per distinct content, recursion through a shell."""
+        if not isinstance(ref, str) or ref not in scope.definitions:
+            raise self.error(
+                scope, pointer, f"unknown $ref {ref!r} (only #/definitions/... and #/$defs/... are supported)"
+            )
+        if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
+            definition = scope.definitions[ref]
+            if not _plain_object(definition):
+                self.warn(
+                    scope, pointer, f"recursive {ref} is not a plain object: typed as Any here", definition
+                )
+                return self.table.prim("any")
+            shell = scope.in_progress[ref]
+            if shell is None:
+                shell = scope.in_progress[ref] = self.table.shell(self._definition_hints(ref, scope))
+            return shell
+        key = self._definition_key(ref, scope)
+        cached = self._definition_cache.get(key)
+        if cached is not None:
+            return cached
+        scope.in_progress[ref] = None
+        node = self.convert(scope.definitions[ref], scope, self._definition_hints(ref, scope), ref[1:])
+        shell = scope.in_progress.pop(ref)
+        if shell is not None:
+            node = self._close_recursion(shell, node)
+        self._definition_cache[key] = node
+        return node
+
+    @staticmethod
+    def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:
+        """Give the shell the finished definition's fields; only plain objects get shells."""
+        assert shell.obj is not None
+        assert node.obj is not None
+        shell.obj.fields, shell.obj.description, shell.obj.closed = (
+            node.obj.fields,
+            node.obj.description,
+            node.obj.closed,
+        )
+        shell.obj.pending = False
+        return shell
+
+    def _definition_hints(self, ref: str, scope: _Scope) -> tuple[str, ...]:
+        name = pascal_case(ref.rsplit("/", 1)[1])
+        return (name, scope.prefix + name)
+
+    def _definition_key(self, ref: str, scope: _Scope) -> tuple[str, ...]:
+        """``ref`` plus ``name:digest`` of every definition it reaches (itself included)."""
+        reached = {ref}
+        stack = [ref]
+        while stack:
+            current = stack.pop()
+            for target in _REF.findall(self._digest(current, scope)[1]):
+                if target in scope.definitions and target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        return (ref, *sorted(f"{name}:{self._digest(name, scope)[0]}" for name in reached))
+
+    def _digest(self, ref: str, scope: _Scope) -> tuple[str, str]:
+        text = scope.digests.get(ref)
+        if text is None:
+            text = scope.digests[ref] = json.dumps(scope.definitions[ref], ensure_ascii=False, default=str)
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(), text
+
+    # --- combinators ------------------------------------------------------------------
+
+    def union_branches(
+        self, schema: Mapping[str, Any], keyword: str, scope: _Scope, hints: tuple[str, ...], pointer: str
+    ) -> TypeNode:
+        branches = schema[keyword]
+        if not isinstance(branches, list) or not branches:
+            raise self.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
+        nodes = [
+            self.convert(
+                branch,
+                scope,
+                tuple(f"{hint}Option{index + 1}" for hint in hints),
+                f"{pointer}/{keyword}/{index}",
+            )
+            for index, branch in enumerate(branches)
+        ]
+        if keyword == "oneOf" and may_overlap(nodes):
+            self.warn(
+                scope,
+                f"{pointer}/oneOf",
+                "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
+                branches,
+            )
+        return self.table.union(nodes)
+
+    def all_of(
+        self, branches: Any, base: TypeNode, scope: _Scope, hints: tuple[str, ...], pointer: str
+    ) -> TypeNode:
+        """allOf -> the intersection of its branches; objects merge into one TypedDict."""
+        if not isinstance(branches, list) or not branches:
+            raise self.error(scope, pointer, "allOf must be a non-empty list of schemas")
+        result = base
+        for index, branch in enumerate(branches):
+            node = self.convert(
+                branch, scope, tuple(f"{hint}Part{index + 1}" for hint in hints), f"{pointer}/allOf/{index}"
+            )
+            result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
+        return result
+
+    def intersect(
+        self, left: TypeNode, right: TypeNode, scope: _Scope, pointer: str, hints: tuple[str, ...] = ()
+    ) -> TypeNode:
+        outcome = self._merger.intersect(left, right, hints)
+        for message in outcome.warnings:
+            self.warn(scope, pointer, message, (pointer, message))
+        if outcome.conflict:
+            raise self.error(scope, pointer, outcome.conflict)
+        assert outcome.node is not None
+        return outcome.node
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _plain_object(schema: Any) -> bool:
+    """Does ``schema`` always convert to one object type (so a recursive ``$ref`` may point at it)?"""
+    if not isinstance(schema, Mapping) or "$ref" in schema:
+        return False
+    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "enum", "const", "nullable")):
+        return False
+    declared = schema.get("type", "object" if "properties" in schema else None)
+    return declared in ("object", ["object"]) and (
+        bool(schema.get("properties")) or bool(schema.get("required"))
+    )
+
+
+def _escape_pointer(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")

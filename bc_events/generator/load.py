@@ -20,6 +20,8 @@ import jsonschema_rs
 from bc_events.errors import TopicDefinitionError
 from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions
 
+_DRAFT_7 = "http://json-schema.org/draft-07/schema#"
+
 
 @dataclass(frozen=True)
 class LoadedTopics:
@@ -63,13 +65,17 @@ def _check_schema(topic: Topic, source: str) -> None:
     declared = topic.schema.get("type", "object")
     if "object" not in (declared if isinstance(declared, list) else [declared]):
         raise fail(f"Schema type must be object (data is a mapping), got {declared!r}")
+    schema = {
+        "$schema": _DRAFT_7,
+        **topic.schema,
+    }  # draft 7 unless it says otherwise, as the runtime reads it
     try:
-        valid = jsonschema_rs.meta.is_valid(dict(topic.schema))
+        valid = jsonschema_rs.meta.is_valid(schema)
     except (ValueError, jsonschema_rs.ReferencingError) as error:
         raise fail(f"Schema is not a valid JSON Schema: {error}") from None
     if not valid:
         try:
-            jsonschema_rs.meta.validate(dict(topic.schema))
+            jsonschema_rs.meta.validate(schema)
         except jsonschema_rs.ValidationError as error:
             raise fail(f"Schema is not a valid JSON Schema: {error.message}") from None
 

@@ -224,15 +224,16 @@ class SchemaConverter:
             raise self.error(scope, pointer, "properties must be a mapping and required a list")
         additional = schema.get("additionalProperties", True)
         patterns = schema.get("patternProperties") or {}
-        if not properties and not required and additional is not False:
+        if not properties and not required and (additional is not False or patterns):
             value_hints = tuple(hint + "Value" for hint in hints)
             values = [
                 self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
                 for value in patterns.values()
             ]
-            values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
+            if additional is not False:
+                values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
             return self.table.dict_of(self.table.union(values))
-        if patterns or (additional is not False and "additionalProperties" in schema):
+        if patterns or (additional not in (False, {}) and "additionalProperties" in schema):
             self.warn(
                 scope,
                 pointer,

@@ -6,6 +6,7 @@ import contextlib
 import socket
 import socketserver
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,12 +59,15 @@ class LoggedRequest:
     """One request the server received: path, job id, number of events, and what it answered.
 
     ``status`` is None when the server dropped the connection without replying.
+    ``received_at`` is ``time.monotonic()`` when the request arrived: the gaps
+    between a client's attempts show its backoff.
     """
 
     path: str
     job_id: str | None
     records: int
     status: int | None
+    received_at: float = field(default=0.0, compare=False)
 
 
 @dataclass
@@ -162,7 +166,10 @@ class EventsAPIServer:
 
     @property
     def request_log(self) -> list[LoggedRequest]:
-        """Every request to a known path, in arrival order (a copy)."""
+        """Every request to a known path, in the order the server finished with them (a copy).
+
+        That is arrival order unless ``faults.delay`` held a request back.
+        """
         with self._lock:
             return list(self._record.log)
 
@@ -192,6 +199,7 @@ class EventsAPIServer:
             self._open.pop(connection, None)
 
     def _handle(self, path: str, job_id: str | None, body: bytes) -> Reply | Drop:
+        received_at = time.monotonic()
         with self._lock:
             self._record.requests[path] += 1
         if path not in (SINGLE_PATH, BULK_PATH):
@@ -200,11 +208,11 @@ class EventsAPIServer:
             )
         parsed = parse_request(path, job_id, body)
         if isinstance(parsed, Reply):
-            reply: Reply | Drop = parsed
-            self._log(path, job_id, 0, reply)
-            return reply
+            self._log(LoggedRequest(path, job_id, 0, parsed.status, received_at))
+            return parsed
         reply = self._respond(parsed, self.faults.next_outcome(parsed))
-        self._log(path, job_id, len(parsed.envelopes), reply)
+        status = reply.status if isinstance(reply, Reply) else None
+        self._log(LoggedRequest(path, job_id, len(parsed.envelopes), status, received_at))
         return reply
 
     def _respond(self, request: Request, outcome: Outcome | None) -> Reply | Drop:
@@ -235,10 +243,9 @@ class EventsAPIServer:
         records = [failures.get(index, SUCCESS) for index in range(len(envelopes))]
         return json_reply(200, {"failedRecords": len(failures), "records": records})
 
-    def _log(self, path: str, job_id: str | None, records: int, reply: Reply | Drop) -> None:
-        status = reply.status if isinstance(reply, Reply) else None
+    def _log(self, request: LoggedRequest) -> None:
         with self._lock:
-            self._record.log.append(LoggedRequest(path, job_id, records, status))
+            self._record.log.append(request)
 
 
 def _shut(connection: socket.socket) -> None:

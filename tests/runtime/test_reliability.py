@@ -6,6 +6,7 @@ retry waits are shortened through ``RetryPolicy``, never by patching sleep.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any
@@ -67,6 +68,32 @@ def test_retryable_replies_are_retried(
     session.flush()
     assert statuses(api)[:3] == [status, status, 200]
     assert accepted_ids(api) == ids
+
+
+def test_backoff_grows_exponentially_up_to_max_backoff(api: EventsAPIServer, make_client: MakeClient) -> None:
+    session = make_client(initial_backoff=0.04, max_backoff=0.1, jitter=0.005).service_session("job-1")
+    session.created_test({"id": "1"})
+    api.faults.throttle(times=4)
+    session.flush()
+    arrivals = [request.received_at for request in api.request_log]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    for gap, wait in zip(gaps, [0.04, 0.08, 0.1, 0.1], strict=True):
+        assert wait <= gap < wait + 0.005 + 0.15  # jitter and scheduling slack
+
+
+def test_the_total_time_bounds_the_whole_flush_not_each_event(
+    api: EventsAPIServer, make_client: MakeClient
+) -> None:
+    session = make_client(total_time=0.5).service_session("job-1")
+    ids = publish_tests(session, 5)  # five single requests
+    api.faults.throttle(times=10_000)
+    started = time.monotonic()
+    with pytest.raises(PublishError) as raised:
+        session.flush()
+    assert time.monotonic() - started < 0.5 + 0.3
+    assert raised.value.reason.startswith("HTTP 400")
+    assert [event.data["id"] for event in raised.value.undelivered] == ids
+    assert {request.records for request in api.request_log} == {1}
 
 
 def test_429_retry_after_is_honoured(api: EventsAPIServer, session: EventSession) -> None:

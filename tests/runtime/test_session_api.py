@@ -59,6 +59,15 @@ def test_validation_error_field_path_is_structured(local_session: EventSession) 
     assert raised.value.field_path == ("items", 1, "name")
 
 
+def test_validators_are_compiled_once_per_topic() -> None:
+    client = EventClient(None, "TestService", TOPICS)
+    validator = client.validator("testing.TestCreated")
+    session = client.service_session("job-1")
+    for i in range(3):
+        session.created_test({"id": str(i)})
+    assert client.validator("testing.TestCreated") is validator
+
+
 def test_data_that_is_not_json_is_a_validation_error(local_session: EventSession) -> None:
     with pytest.raises(EventValidationError, match=r"testing\.TestCreated"):
         local_session.publish(action="Created", entity="Test", data={"id": "1", "when": object()})

@@ -87,15 +87,32 @@ def _topic_json(topic: Topic, definitions: TopicDefinitions) -> str:
     if topic.description:
         document["Description"] = topic.description
     document["Schema"] = topic.schema
+
+    def fail(problem: str) -> TopicDefinitionError:
+        return TopicDefinitionError(problem, source=definitions.source, line=topic.line, topic=topic.name)
+
     try:
-        return json.dumps(document, separators=(",", ":"), allow_nan=False, default=_not_json)
+        text = json.dumps(document, separators=(",", ":"), allow_nan=False, default=_not_json)
     except (TypeError, ValueError) as error:
-        raise TopicDefinitionError(
-            f"Schema holds a value JSON cannot: {error}",
-            source=definitions.source,
-            line=topic.line,
-            topic=topic.name,
-        ) from None
+        raise fail(f"Schema holds a value JSON cannot: {error}") from None
+    if json.loads(text)["Schema"] != topic.schema:  # json.dumps turns keys such as 1 or true into strings
+        raise fail(f"Schema has the key {_non_string_key(topic.schema)!r}, not a string; quote it in the YAML")
+    return text
+
+
+def _non_string_key(value: Any) -> Any:
+    """The first mapping key that is not a string, anywhere in ``value``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return key
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _not_json(value: Any) -> Any:

@@ -1,0 +1,69 @@
+"""The checked-in example is exactly what the generator produces, and is black-clean.
+
+Refresh it after a deliberate generator change with (see generated_example/README.md):
+    bc-events-gen generated_example/topics.yaml -o generated_example/events_gen.py
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+
+from generator_support import BIN, EXAMPLE, ROOT, run
+
+from bc_events import __version__
+from bc_events.generator import generate
+
+ALLOWED_IMPORTS = {"__future__", "bc_events", "typing", "typing_extensions"}
+
+
+def test_regenerating_the_example_gives_the_checked_in_bytes() -> None:
+    expected = (EXAMPLE / "events_gen.py").read_bytes()
+    assert generate(str(EXAMPLE / "topics.yaml"), warn=_no_warnings).encode() == expected
+
+
+def test_the_cli_check_agrees() -> None:
+    result = run(
+        BIN / "bc-events-gen",
+        "generated_example/topics.yaml",
+        "-o",
+        "generated_example/events_gen.py",
+        "--check",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_black_on_the_example_is_a_no_op() -> None:
+    result = run(BIN / "black", "--check", "--diff", "generated_example/events_gen.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_output_is_deterministic_and_carries_version_and_input_hash() -> None:
+    first = generate(str(EXAMPLE / "topics.yaml"), warn=_no_warnings)
+    assert generate(str(EXAMPLE / "topics.yaml"), warn=_no_warnings) == first
+    digest = hashlib.sha256((EXAMPLE / "topics.yaml").read_bytes()).hexdigest()
+    header = first.splitlines()[:3]
+    assert f"bc-events-gen {__version__}" in header[0]
+    assert "do not edit" in header[0]
+    assert digest in header[1]
+
+
+def test_the_module_imports_only_bc_events_and_typing() -> None:
+    tree = ast.parse((EXAMPLE / "events_gen.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported <= ALLOWED_IMPORTS
+
+
+def test_the_generator_runs_from_any_directory(tmp_path: object) -> None:
+    result = run(BIN / "python", "-m", "bc_events.generator", str(EXAMPLE / "topics.yaml"), cwd=ROOT.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (EXAMPLE / "events_gen.py").read_text(encoding="utf-8")
+
+
+def _no_warnings(message: str) -> None:
+    raise AssertionError(f"the example should generate without warnings: {message}")

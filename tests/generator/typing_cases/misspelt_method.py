@@ -1,0 +1,5 @@
+from events_gen import EventClient
+
+client = EventClient(None, "PolicyService")
+with client.service_session() as session:
+    session.created_polcy({"id": "1"})

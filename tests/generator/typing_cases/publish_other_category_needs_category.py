@@ -1,0 +1,9 @@
+from events_gen import EventClient
+
+client = EventClient(None, "PolicyService")
+with client.service_session() as session:
+    session.publish(
+        action="Paid",
+        entity="Invoice",
+        data={"invoice_id": "I", "amount": 1.0, "currency": "EUR", "paid": True},
+    )

@@ -1,0 +1,7 @@
+from events_gen import EventClient
+
+client = EventClient(None, "PolicyService")
+with client.service_session() as session:
+    session.publish(
+        action="Cancelled", entity="Policy", data={"id": "1", "reason": "bored", "cancelled_by": 7}
+    )

@@ -1,0 +1,13 @@
+from events_gen import EventClient
+
+client = EventClient(None, "PolicyService")
+with client.service_session() as session:
+    session.billing__paid_invoice(
+        {
+            "invoice_id": "I-1",
+            "amount": 10.0,
+            "currency": "EUR",
+            "paid": True,
+            "lines": [{"sku": "A", "quantity": "2"}],
+        }
+    )

@@ -96,7 +96,9 @@ def _topic_json(topic: Topic, definitions: TopicDefinitions) -> str:
     except (TypeError, ValueError) as error:
         raise fail(f"Schema holds a value JSON cannot: {error}") from None
     if json.loads(text)["Schema"] != topic.schema:  # json.dumps turns keys such as 1 or true into strings
-        raise fail(f"Schema has the key {_non_string_key(topic.schema)!r}, not a string; quote it in the YAML")
+        raise fail(
+            f"Schema has the key {_non_string_key(topic.schema)!r}, not a string; quote it in the YAML"
+        )
     return text
 
 

@@ -35,7 +35,8 @@ def test_write_then_check(topics_file: Callable[[str], Path], tmp_path: Path) ->
     topics.write_text(GOOD.replace("Created", "Deleted"), encoding="utf-8")
     stale = run(GENERATOR, topics, "-o", output, "--check")
     assert stale.returncode == 1
-    assert stale.stdout.startswith("---") and "+class TestDeletedData(TypedDict):" in stale.stdout
+    assert stale.stdout.startswith("---")
+    assert "+class TestDeletedData(TypedDict):" in stale.stdout
     assert "is stale" in stale.stderr
     assert "TestCreatedData" in output.read_text(encoding="utf-8")  # --check wrote nothing
 
@@ -67,7 +68,8 @@ def test_help_and_version() -> None:
     for option in ("--output", "--check", "--client-class", "--session-class", "--version"):
         assert option in help_text.stdout
     version = run(GENERATOR, "--version")
-    assert version.returncode == 0 and version.stdout.startswith("bc-events-gen, version ")
+    assert version.returncode == 0
+    assert version.stdout.startswith("bc-events-gen, version ")
 
 
 def test_class_names_are_options(topics_file: Callable[[str], Path]) -> None:
@@ -173,11 +175,13 @@ def test_bad_input_exits_2_with_file_line_topic(case: str, tmp_path: Path) -> No
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     message = result.stderr.strip()
-    assert "Traceback" not in message and "\n" not in message, message
+    assert "Traceback" not in message, message
+    assert "\n" not in message, message
     assert message.startswith(f"bc-events-gen: {path}{where}"), message
     assert problem in message
 
 
 def test_check_and_stdout_cannot_be_combined() -> None:
     result = run(GENERATOR, EXAMPLE / "topics.yaml", "--check")
-    assert result.returncode == 2 and "--check needs -o FILE" in result.stderr
+    assert result.returncode == 2
+    assert "--check needs -o FILE" in result.stderr

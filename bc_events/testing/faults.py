@@ -147,13 +147,7 @@ class Faults:
             codes = dict(records)
             self._arm(lambda request: Partial(codes), times, after, bulk_only=True)
             return
-        if callable(records):
-            chosen = records
-        else:
-            indexes = frozenset(records)
-
-            def chosen(index: int, envelope: Mapping[str, Any]) -> bool:
-                return index in indexes
+        chosen = records if callable(records) else _by_index(records)
 
         def respond(request: Request) -> Partial:
             failing = (i for i, envelope in enumerate(request.envelopes) if chosen(i, envelope))
@@ -232,6 +226,15 @@ class Faults:
                     self._rules.remove(rule)
                 return rule.respond(request)
             return self._random.outcome(request) if self._random else None
+
+
+def _by_index(indexes: Collection[int]) -> Callable[[int, Mapping[str, Any]], bool]:
+    wanted = frozenset(indexes)
+
+    def chosen(index: int, envelope: Mapping[str, Any]) -> bool:
+        return index in wanted
+
+    return chosen
 
 
 @dataclass

@@ -271,9 +271,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
     disable_nagle_algorithm = True
     wbufsize = 64 * 1024  # a reply's head and body leave in one write
-    server: _HTTPServer
 
     def handle(self) -> None:
+        assert isinstance(self.server, _HTTPServer)
         api = self.server.api
         api._opened(self.connection)
         try:

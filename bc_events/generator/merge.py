@@ -143,7 +143,9 @@ class Merger:
                 Field(key, merged, one.required or two.required, one.description or two.description)
             )
         description = a.obj.description or b.obj.description
-        return self.table.object(fields, description, a.obj.closed or b.obj.closed, hints or a.obj.hints)
+        return self.table.object(
+            fields, description, a.obj.closed or b.obj.closed, hints or b.obj.hints or a.obj.hints
+        )
 
 
 def may_overlap(nodes: list[TypeNode]) -> bool:

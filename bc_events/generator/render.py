@@ -194,6 +194,7 @@ def render_module(module: ModuleSpec) -> str:
         aliases=aliases,
         topics=topics,
         embedded=[_placeholder(piece) for piece in pieces],
+        first_is_assignment=objects[0].functional if objects else bool(aliases),
     )
     return _put_back(_black(text), pieces)
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.merge import Merger, may_overlap
@@ -43,6 +44,7 @@ _UNTYPABLE: tuple[str, ...] = (
 )
 _UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
+_WIDE_NAMES = {"number": "float", "array": "list", "object": "dict"}
 
 
 @dataclass
@@ -188,6 +190,7 @@ class SchemaConverter:
         """``Literal[...]`` of the values ``type`` allows; null -> ``| None``; floats -> ``float``."""
         literals: list[LiteralValue] = []
         members: list[TypeNode] = []
+        wide: dict[str, str] = {}
         for value in values:
             kind = _json_type(value)
             if types is not None and kind not in types and not (kind == "integer" and "number" in types):
@@ -199,9 +202,11 @@ class SchemaConverter:
             elif isinstance(value, float) and value.is_integer():
                 literals.append(int(value))
             else:
-                wide = {"number": "float", "array": "list", "object": "dict"}[kind]
-                self.warn(scope, pointer, f"enum/const value {value!r} typed as {wide} (wider)", values)
+                wide.setdefault(kind, repr(value))
                 members.append(self._wide(kind))
+        if wide:
+            typed = ", ".join(f"{example} as {_WIDE_NAMES[kind]}" for kind, example in wide.items())
+            self.warn(scope, pointer, f"enum/const values typed wider than their values: {typed}", values)
         if literals:
             members.insert(0, self.table.literal(literals))
         if not members:
@@ -282,6 +287,8 @@ class SchemaConverter:
 
     def ref(self, ref: Any, scope: _Scope, pointer: str) -> TypeNode:
         """A named definition: converted once per distinct content, recursion through a shell."""
+        if isinstance(ref, str):
+            ref = unquote(ref)  # a URI fragment: "#/definitions/a%20b" names the definition "a b"
         if not isinstance(ref, str) or ref not in scope.definitions:
             raise self.error(
                 scope, pointer, f"unknown $ref {ref!r} (only #/definitions/... and #/$defs/... are supported)"
@@ -332,7 +339,7 @@ class SchemaConverter:
         stack = [ref]
         while stack:
             current = stack.pop()
-            for target in _REF.findall(self._digest(current, scope)[1]):
+            for target in map(unquote, _REF.findall(self._digest(current, scope)[1])):
                 if target in scope.definitions and target not in reached:
                     reached.add(target)
                     stack.append(target)

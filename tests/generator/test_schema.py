@@ -1,0 +1,353 @@
+"""JSON Schema -> types, one construct at a time, read back from the generated module with ``ast``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bc_events.errors import TopicDefinitionError
+from bc_events.generator import generate
+
+
+def generate_for(tmp_path: Path, *schemas: dict[str, Any]) -> tuple[str, list[str]]:
+    """The module and its warnings for topics ``Test`` + ``Created``, ``Second``, ... with these schemas."""
+    actions = ["Created", "Second", "Third", "Fourth"]
+    topics = [{"Action": actions[i], "Entity": "Test", "Schema": schema} for i, schema in enumerate(schemas)]
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump({"DefaultCategory": "testing", "Topics": topics}, sort_keys=False))
+    warnings: list[str] = []
+    return generate(str(path), warn=warnings.append), warnings
+
+
+def typed_dicts(text: str) -> dict[str, dict[str, str]]:
+    """Every TypedDict of a module: name -> {key: annotation}."""
+    found: dict[str, dict[str, str]] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "TypedDict" for base in node.bases):
+            found[node.name] = {
+                ast.unparse(item.target): ast.unparse(item.annotation)
+                for item in node.body
+                if isinstance(item, ast.AnnAssign)
+            }
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "TypedDict"
+        ):
+            name, mapping = node.value.args
+            assert isinstance(mapping, ast.Dict)
+            found[ast.literal_eval(name)] = {
+                ast.literal_eval(key): _annotation(value)  # type: ignore[arg-type]
+                for key, value in zip(mapping.keys, mapping.values, strict=True)
+            }
+    return found
+
+
+def _annotation(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value  # a quoted forward reference
+    return ast.unparse(node)
+
+
+def field_type(tmp_path: Path, schema: dict[str, Any], required: bool = True) -> tuple[str, list[str]]:
+    """The annotation of property ``x`` with ``schema``, and the warnings."""
+    text, warnings = generate_for(
+        tmp_path, {"type": "object", "required": ["x"] if required else [], "properties": {"x": schema}}
+    )
+    return typed_dicts(text)["TestCreatedData"]["x"], warnings
+
+
+CONSTRUCTS = {
+    "integer": ({"type": "integer"}, "int"),
+    "number": ({"type": "number"}, "float"),
+    "boolean": ({"type": "boolean"}, "bool"),
+    "string_with_format": ({"type": "string", "format": "date-time"}, "str"),
+    "string_pattern_minlength": ({"type": "string", "pattern": "^a", "minLength": 2}, "str"),
+    "nullable_type_list": ({"type": ["string", "null"]}, "str | None"),
+    "nullable_keyword": ({"type": "integer", "nullable": True}, "int | None"),
+    "type_list": ({"type": ["string", "integer"]}, "str | int"),
+    "number_absorbs_integer": ({"type": ["integer", "number"]}, "float"),
+    "string_enum": ({"type": "string", "enum": ["a", "b"]}, "Literal['a', 'b']"),
+    "int_enum": ({"type": "integer", "enum": [1, 2]}, "Literal[1, 2]"),
+    "bool_enum": ({"enum": [True]}, "Literal[True]"),
+    "mixed_enum_keeps_bool_and_int_apart": ({"enum": [1, True, "1"]}, "Literal[1, True, '1']"),
+    "enum_with_null": ({"type": ["string", "null"], "enum": ["a", None]}, "Literal['a'] | None"),
+    "enum_values_outside_type_dropped": ({"type": "string", "enum": ["a", None]}, "Literal['a']"),
+    "const": ({"const": "fixed"}, "Literal['fixed']"),
+    "const_null": ({"const": None}, "None"),
+    "array": ({"type": "array", "items": {"type": "string"}}, "list[str]"),
+    "array_unique_items": ({"type": "array", "items": {"type": "integer"}, "uniqueItems": True}, "list[int]"),
+    "array_without_items": ({"type": "array"}, "list[Any]"),
+    "tuple_exact": (
+        {
+            "type": "array",
+            "items": [{"type": "string"}, {"type": "integer"}],
+            "additionalItems": False,
+            "minItems": 2,
+        },
+        "tuple[str, int]",
+    ),
+    "prefix_items_exact": (
+        {"type": "array", "prefixItems": [{"type": "string"}], "items": False, "minItems": 1},
+        "tuple[str]",
+    ),
+    "additional_properties_only": (
+        {"type": "object", "additionalProperties": {"type": "integer"}},
+        "dict[str, int]",
+    ),
+    "pattern_properties": (
+        {"type": "object", "patternProperties": {"^a": {"type": "string"}, "^b": {"type": "integer"}}},
+        "dict[str, Any]",
+    ),
+    "pattern_properties_closed": (
+        {"type": "object", "patternProperties": {"^a": {"type": "string"}}, "additionalProperties": False},
+        "dict[str, str]",
+    ),
+    "empty_schema": ({}, "Any"),
+    "true_schema": (True, "Any"),
+    "bare_object": ({"type": "object"}, "dict[str, Any]"),
+    "one_of": ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "str | int"),
+    "any_of_with_null": ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "str | None"),
+    "one_of_with_null_branch_and_literals": (
+        {"oneOf": [{"const": "a"}, {"const": "b"}, {"type": "null"}]},
+        "Literal['a', 'b'] | None",
+    ),
+    "str_absorbs_literal": ({"anyOf": [{"const": "a"}, {"type": "string"}]}, "str"),
+}
+
+
+@pytest.mark.parametrize("construct", sorted(CONSTRUCTS))
+def test_construct(construct: str, tmp_path: Path) -> None:
+    schema, expected = CONSTRUCTS[construct]
+    annotation, warnings = field_type(tmp_path, schema)
+    assert annotation == expected
+    assert warnings == []
+
+
+def test_required_and_not_required_keys(tmp_path: Path) -> None:
+    text, _ = generate_for(
+        tmp_path,
+        {
+            "type": "object",
+            "required": ["a"],
+            "properties": {"a": {"type": ["string", "null"]}, "b": {"type": "string"}},
+        },
+    )
+    assert typed_dicts(text)["TestCreatedData"] == {"a": "str | None", "b": "NotRequired[str]"}
+
+
+WIDER = {
+    "float_enum": ({"enum": [0.5, 1.5]}, "float", "0.5 as float"),
+    "tuple_open_length": (
+        {"type": "array", "items": [{"type": "string"}]},
+        "list[Any]",
+        "positional items",
+    ),
+    "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),
+    "if_then": (
+        {"type": "integer", "if": {"minimum": 1}, "then": {"maximum": 3}},
+        "int",
+        "if, then cannot be typed",
+    ),
+    "false_schema": (False, "Any", "schema `false`"),
+    "overlapping_one_of": (
+        {"oneOf": [{"type": "string"}, {"type": "string", "minLength": 3}]},
+        "str",
+        "may overlap",
+    ),
+}
+
+
+@pytest.mark.parametrize("construct", sorted(WIDER))
+def test_untypable_constructs_are_wider_with_a_warning(construct: str, tmp_path: Path) -> None:
+    schema, expected, warning = WIDER[construct]
+    annotation, warnings = field_type(tmp_path, schema)
+    assert annotation == expected
+    assert len(warnings) == 1
+    assert warning in warnings[0]
+    assert ": topic testing.TestCreated: warning: Schema/properties/x" in warnings[0]
+
+
+def test_nested_objects_become_named_typeddicts_with_docstrings(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "description": "The outer object.",
+        "properties": {
+            "inner": {"type": "object", "description": "Inner.", "properties": {"n": {"type": "integer"}}}
+        },
+    }
+    text, _ = generate_for(tmp_path, {"type": "object", "required": ["x"], "properties": {"x": schema}})
+    types = typed_dicts(text)
+    assert types["TestCreatedData"] == {"x": "TestCreatedX"}
+    assert types["TestCreatedX"] == {"inner": "NotRequired[TestCreatedXInner]"}
+    assert types["TestCreatedXInner"] == {"n": "NotRequired[int]"}
+    classes = {node.name: node for node in ast.parse(text).body if isinstance(node, ast.ClassDef)}
+    assert ast.get_docstring(classes["TestCreatedXInner"]) == "Inner."
+
+
+def test_refs_share_one_type_and_definitions_copied_into_many_topics_are_emitted_once(tmp_path: Path) -> None:
+    person = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+
+    def topic(key: str, group: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {key: {"$ref": f"#/{group}/Person"}},
+            group: {"Person": dict(person)},
+        }
+
+    text, _ = generate_for(
+        tmp_path, topic("a", "definitions"), topic("b", "$defs"), topic("c", "definitions")
+    )
+    types = typed_dicts(text)
+    assert types["Person"] == {"name": "str"}
+    assert [name for name in types if "Person" in name] == ["Person"]
+    assert types["TestSecondData"] == {"b": "NotRequired[Person]"}
+
+
+def test_different_definitions_with_one_name_get_distinct_names(tmp_path: Path) -> None:
+    def topic(kind: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"p": {"$ref": "#/definitions/Person"}},
+            "definitions": {"Person": {"type": "object", "properties": {"id": {"type": kind}}}},
+        }
+
+    types = typed_dicts(generate_for(tmp_path, topic("string"), topic("integer"))[0])
+    assert types["Person"] == {"id": "NotRequired[str]"}
+    assert types["TestSecondPerson"] == {"id": "NotRequired[int]"}
+
+
+def test_recursive_refs(tmp_path: Path) -> None:
+    node = {
+        "type": "object",
+        "properties": {
+            "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}},
+            "+1": {"$ref": "#/definitions/Node"},
+        },
+    }
+    schema = {
+        "type": "object",
+        "properties": {"root": {"$ref": "#/definitions/Node"}},
+        "definitions": {"Node": node},
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["Node"] == {"children": "NotRequired[list[Node]]", "+1": "NotRequired[Node]"}
+    assert warnings == []
+    compile(text, "events_gen.py", "exec")
+
+
+def test_all_of_merges_into_one_typeddict(tmp_path: Path) -> None:
+    base = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}, "state": {"type": "string"}},
+    }
+    schema = {
+        "type": "object",
+        "properties": {
+            "x": {
+                "allOf": [
+                    {"$ref": "#/definitions/Base"},
+                    {"required": ["state"], "properties": {"state": {"enum": ["open"]}}},
+                ]
+            }
+        },
+        "definitions": {"Base": base},
+    }
+    types = typed_dicts(generate_for(tmp_path, schema)[0])
+    assert types["TestCreatedData"] == {"x": "NotRequired[TestCreatedX]"}
+    assert types["TestCreatedX"] == {"id": "str", "state": "Literal['open']"}
+    assert "class TestCreatedX(Base)" not in generate_for(tmp_path, schema)[0]
+
+
+def test_all_of_conflict_is_an_error(tmp_path: Path) -> None:
+    schema = {
+        "allOf": [{"properties": {"a": {"type": "string"}}}, {"properties": {"a": {"type": "integer"}}}]
+    }
+    with pytest.raises(
+        TopicDefinitionError, match=r"topic testing.TestCreated: Schema/allOf: allOf: property 'a'"
+    ):
+        generate_for(tmp_path, schema)
+
+
+def test_sibling_keywords_refine_one_of_branches(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"type": "string"}},
+        "oneOf": [
+            {"required": ["kind"], "properties": {"kind": {"const": "a"}}},
+            {"properties": {"b": {"type": "integer"}}},
+        ],
+    }
+    types = typed_dicts(generate_for(tmp_path, schema)[0])
+    options = [name for name in types if name.startswith("TestCreatedOption")]
+    assert [types[name] for name in options] == [
+        {"kind": "Literal['a']"},
+        {"kind": "NotRequired[str]", "b": "NotRequired[int]"},
+    ]
+
+
+def test_non_identifier_and_keyword_keys_use_the_functional_syntax_and_are_never_renamed(
+    tmp_path: Path,
+) -> None:
+    keys = [
+        "class",
+        "from",
+        "first-name",
+        "+1",
+        "@type",
+        "_private",
+        "__dunder",
+        "Test",
+        "str",
+        "ünïcode",
+        "TestCreatedData",
+    ]
+    schema = {"type": "object", "properties": {key: {"type": "integer"} for key in keys}}
+    text, _ = generate_for(tmp_path, schema)
+    assert list(typed_dicts(text)["TestCreatedData"]) == keys
+    assert 'TestCreatedData = TypedDict(\n    "TestCreatedData",' in text
+
+
+def test_builtin_names_as_keys_keep_the_class_syntax_when_harmless(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "type": {"type": "string"}, "hash": {}},
+    }
+    text, _ = generate_for(tmp_path, schema)
+    assert "class TestCreatedData(TypedDict):" in text
+
+
+def test_a_warning_for_a_definition_copied_into_many_topics_is_given_once(tmp_path: Path) -> None:
+    def topic() -> dict[str, Any]:
+        loose = {"type": "object", "properties": {"v": {"enum": [0.5]}}}
+        return {
+            "type": "object",
+            "properties": {"l": {"$ref": "#/definitions/Loose"}},
+            "definitions": {"Loose": loose},
+        }
+
+    _, warnings = generate_for(tmp_path, topic(), topic(), topic())
+    assert len(warnings) == 1
+    assert "topic testing.TestCreated: warning: Schema/definitions/Loose/properties/v" in warnings[0]
+
+
+def test_root_that_is_not_one_typeddict_gets_an_alias(tmp_path: Path) -> None:
+    schema = {
+        "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "properties": {"b": {"type": "integer"}}},
+        ]
+    }
+    text, _ = generate_for(tmp_path, schema)
+    assert "TestCreatedData: TypeAlias = TestCreatedOption1 | TestCreatedOption2" in text
+
+
+def test_identical_payloads_of_two_topics_share_one_typeddict(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "string"}}}
+    text, _ = generate_for(tmp_path, schema, dict(schema))
+    assert "TestSecondData: TypeAlias = TestCreatedData" in text

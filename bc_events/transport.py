@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import tenacity
 import urllib3
 
 from bc_events.errors import PublishError
@@ -79,9 +79,15 @@ class RetryPolicy:
     initial_backoff: float = 0.1
     """Wait before the first retry; doubles on each retry after it."""
     max_backoff: float = 5.0
-    """Longest wait between two attempts (a longer ``Retry-After`` still wins)."""
+    """Longest wait between two attempts, jitter included (a longer ``Retry-After`` still wins)."""
     jitter: float = 0.1
     """Up to this many seconds of random extra wait, so clients do not retry in step."""
+
+    def wait_before_retry(self, retry_number: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1 for the first retry)."""
+        exponential = self.initial_backoff * 2.0 ** (retry_number - 1)
+        backoff = min(self.max_backoff, exponential + random.uniform(0, self.jitter))
+        return backoff if retry_after is None else max(backoff, retry_after)
 
 
 class HttpTransport:
@@ -105,9 +111,7 @@ class HttpTransport:
         self.retry = retry or RetryPolicy()
         self._pool = urllib3.PoolManager(maxsize=pool_size, retries=False)
         self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{_version()}"}
-        self._backoff = tenacity.wait_exponential_jitter(
-            initial=self.retry.initial_backoff, max=self.retry.max_backoff, jitter=self.retry.jitter
-        )
+        self._timeout = urllib3.Timeout(total=self.retry.attempt_timeout)
 
     def send(self, events: Sequence[Event]) -> None:
         deadline = time.monotonic() + self.retry.total_time
@@ -136,63 +140,62 @@ class HttpTransport:
 
     def _post_single(self, batch: list[Event], deadline: float) -> None:
         (event,) = batch
+
+        def attempt() -> None:
+            check_single_reply(self._post(self.publish_url, event.body, event.job_id))
+
         try:
-            for attempt in self._retrying(deadline):
-                with attempt:
-                    check_single_reply(self._post(self.publish_url, event.body, event.job_id))
+            self._with_retries(attempt, deadline)
         except DeliveryFailure as failure:
             raise _Undelivered(batch, failure.reason) from None
 
     def _post_bulk(self, batch: list[Event], deadline: float) -> None:
         pending = batch
         rejected: list[tuple[Event, str]] = []
+
+        def attempt() -> None:
+            nonlocal pending
+            body = b"[" + b",".join(event.body for event in pending) + b"]"
+            outcome = read_bulk_reply(self._post(self.publish_bulk_url, body, batch[0].job_id), len(pending))
+            rejected.extend((pending[index], code) for index, code in outcome.rejected)
+            pending = [pending[index] for index in outcome.retryable]
+            if pending:
+                raise DeliveryFailure(f"{len(pending)} record(s) throttled", retryable=True)
+
         try:
-            for attempt in self._retrying(deadline):
-                with attempt:
-                    body = b"[" + b",".join(event.body for event in pending) + b"]"
-                    outcome = read_bulk_reply(
-                        self._post(self.publish_bulk_url, body, batch[0].job_id), len(pending)
-                    )
-                    rejected += [(pending[index], code) for index, code in outcome.rejected]
-                    pending = [pending[index] for index in outcome.retryable]
-                    if pending:
-                        raise DeliveryFailure(f"{len(pending)} record(s) throttled", retryable=True)
+            self._with_retries(attempt, deadline)
         except DeliveryFailure as failure:
             raise _Undelivered(_in_order(batch, pending, [e for e, _ in rejected]), failure.reason) from None
         if rejected:
             codes = [(index, code) for index, (_, code) in enumerate(rejected)]
-            raise _Undelivered(_in_order(batch, [], [e for e, _ in rejected]), describe_rejections(codes))
+            raise _Undelivered(_in_order(batch, [e for e, _ in rejected]), describe_rejections(codes))
+
+    def _with_retries(self, attempt: Callable[[], None], deadline: float) -> None:
+        """Run ``attempt`` until it succeeds, fails for good, or the next wait would pass ``deadline``.
+
+        A small loop rather than a retry library: the first attempt (almost
+        always the only one) costs nothing extra, the deadline spans the whole
+        flush, and ``Retry-After`` sets a floor on the wait.
+        """
+        for retry_number in itertools.count(1):
+            try:
+                attempt()
+                return
+            except DeliveryFailure as failure:
+                wait = self.retry.wait_before_retry(retry_number, failure.retry_after)
+                if not failure.retryable or time.monotonic() + wait >= deadline:
+                    raise
+                logger.warning("event delivery failed (%s); retry %d in %.2fs", failure, retry_number, wait)
+                time.sleep(wait)
 
     def _post(self, url: str, body: bytes, job_id: str | None) -> urllib3.BaseHTTPResponse:
         headers = self._headers if job_id is None else {**self._headers, JOB_ID_HEADER: job_id}
         try:
             return self._pool.request(
-                "POST",
-                url,
-                body=body,
-                headers=headers,
-                timeout=urllib3.Timeout(total=self.retry.attempt_timeout),
-                retries=False,
-                redirect=False,
+                "POST", url, body=body, headers=headers, timeout=self._timeout, retries=False, redirect=False
             )
         except urllib3.exceptions.HTTPError as error:
             raise DeliveryFailure(f"{type(error).__name__}: {error}", retryable=True) from None
-
-    def _retrying(self, deadline: float) -> tenacity.Retrying:
-        return tenacity.Retrying(
-            retry=tenacity.retry_if_exception(_is_retryable),
-            wait=self._wait,
-            stop=lambda state: time.monotonic() + state.upcoming_sleep >= deadline,
-            before_sleep=_log_retry,
-            reraise=True,
-        )
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        backoff = self._backoff(state)
-        failure = state.outcome.exception() if state.outcome else None
-        if isinstance(failure, DeliveryFailure) and failure.retry_after is not None:
-            return max(backoff, failure.retry_after)
-        return backoff
 
 
 JOB_ID_HEADER = "x-britecore-job-id"
@@ -211,17 +214,6 @@ def _in_order(batch: list[Event], *groups: list[Event]) -> list[Event]:
     """The events of ``groups`` in the order they have in ``batch``."""
     wanted = {id(event) for group in groups for event in group}
     return [event for event in batch if id(event) in wanted]
-
-
-def _is_retryable(error: BaseException) -> bool:
-    return isinstance(error, DeliveryFailure) and error.retryable
-
-
-def _log_retry(state: tenacity.RetryCallState) -> None:
-    failure = state.outcome.exception() if state.outcome else None
-    logger.warning(
-        "event delivery failed (%s); retry %d in %.2fs", failure, state.attempt_number, state.upcoming_sleep
-    )
 
 
 def _version() -> str:

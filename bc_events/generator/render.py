@@ -253,6 +253,9 @@ def _split_for_black(text: str) -> list[tuple[str, str]]:
     return pieces
 
 
+_PLACEHOLDER = re.compile(r'"_*"')
+
+
 def _placeholder(literal: str) -> str:
     return '"' + "_" * (len(literal) - 2) + '"'
 
@@ -266,12 +269,8 @@ def _put_back(text: str, pieces: list[str]) -> str:
     check the real file.
     """
     head, marker, tail = text.partition("_TOPIC_DEFINITIONS = ")
-    lines = tail.split("\n")
     queue = iter(pieces)
-    for index, line in enumerate(lines):
-        stripped = line.strip().rstrip(",")
-        if len(stripped) >= 2 and stripped == _placeholder(stripped):
-            lines[index] = line.replace(stripped, next(queue), 1)
+    tail = _PLACEHOLDER.sub(lambda match: next(queue), tail)
     if next(queue, None) is not None:
-        raise AssertionError("black changed the layout of the embedded definitions")
-    return head + marker + "\n".join(lines)
+        raise AssertionError("black changed the embedded definitions")
+    return head + marker + tail

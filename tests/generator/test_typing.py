@@ -95,3 +95,19 @@ def test_every_wrong_usage_fails_pyright_too() -> None:
 def test_expected_files_and_cases_match_one_to_one() -> None:
     assert sorted(path.stem for path in CASES.glob("*.out")) == [case.stem for case in CASE_FILES]
     assert ROOT in CASES.parents
+
+
+def test_modules_with_no_topic_and_one_topic_type_check_and_are_black_clean(tmp_path: Path) -> None:
+    # One topic means no @overload (a single overload is an error), so the [override] ignore moves.
+    one = "  - {Action: Created, Entity: Test, Schema: {type: object, properties: {id: {type: string}}}}\n"
+    for name, topics in (("zero_gen", " []\n"), ("one_gen", "\n" + one)):
+        source = tmp_path / f"{name}.yaml"
+        source.write_text(f"DefaultCategory: testing\nTopics:{topics}", encoding="utf-8")
+        result = run(BIN / "bc-events-gen", source, "-o", tmp_path / f"{name}.py")
+        assert result.returncode == 0, result.stderr
+    modules = [tmp_path / "zero_gen.py", tmp_path / "one_gen.py"]
+    status, output = _mypy(*modules)
+    assert status == 0, output
+    assert run(BIN / "black", "--check", *modules).returncode == 0
+    result = run(BIN / "pyright", "--pythonpath", BIN / "python", *modules, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout

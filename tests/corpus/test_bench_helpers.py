@@ -1,0 +1,63 @@
+"""The benchmark's synthetic topic files are valid, deterministic, and generate clean modules."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bc_events import load_topic_definitions
+from bc_events.naming import action_first_name, entity_first_name
+from bc_events.validation import PayloadValidator
+
+from .conftest import generate
+from .locate import ROOT
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> ModuleType:
+    path = ROOT / "benchmarks" / "synthetic_topics.py"
+    spec = importlib.util.spec_from_file_location("synthetic_topics", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_synthetic_topics_are_valid_definitions_with_unique_names(
+    synthetic: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "topics.yaml"
+    path.write_text(synthetic.dump(synthetic.make_topics(300)), "utf-8")
+    definitions = load_topic_definitions(path)
+    assert len(definitions.topics) == 300
+    names = [
+        name(t.entity, t.action)
+        for t in definitions.topics
+        for name in (action_first_name, entity_first_name)
+    ]
+    assert len(names) == len(set(names))
+    for topic in definitions.topics:
+        PayloadValidator(topic)  # a valid JSON Schema
+    assert "&id" not in path.read_text("utf-8"), "no YAML aliases: every topic carries its own copies"
+    assert synthetic.dump(synthetic.make_topics(300)) == path.read_text("utf-8"), "deterministic"
+
+
+def test_synthetic_topics_generate_a_strict_clean_module(synthetic: ModuleType, tmp_path: Path) -> None:
+    topics = tmp_path / "topics.yaml"
+    topics.write_text(synthetic.dump(synthetic.make_topics(40)), "utf-8")
+    module = generate(topics, tmp_path / "synthetic_events.py")
+    assert module.stderr == ""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", module.path.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -26,7 +26,7 @@ class Event:
     data: Mapping[str, Any]
     actor_id: str
     actor_type: str
-    job_id: str | None
+    job_id: str
     body: bytes = field(repr=False)
 
     @classmethod
@@ -39,7 +39,7 @@ class Event:
         data: Mapping[str, Any],
         actor_id: str,
         actor_type: str,
-        job_id: str | None,
+        job_id: str,
     ) -> Event:
         """Build an event and encode its envelope; raises TypeError/ValueError for non-JSON data."""
         envelope = {

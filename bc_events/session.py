@@ -25,7 +25,7 @@ class EventSession:
         self,
         actor_id: str,
         actor_type: str,
-        job_id: str | None,
+        job_id: str,
         client: EventClient,
         publish_immediately: bool = False,
     ) -> None:

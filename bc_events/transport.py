@@ -188,8 +188,8 @@ class HttpTransport:
                 logger.warning("event delivery failed (%s); retry %d in %.2fs", failure, retry_number, wait)
                 time.sleep(wait)
 
-    def _post(self, url: str, body: bytes, job_id: str | None) -> urllib3.BaseHTTPResponse:
-        headers = self._headers if job_id is None else {**self._headers, JOB_ID_HEADER: job_id}
+    def _post(self, url: str, body: bytes, job_id: str) -> urllib3.BaseHTTPResponse:
+        headers = {**self._headers, JOB_ID_HEADER: job_id}
         try:
             return self._pool.request(
                 "POST", url, body=body, headers=headers, timeout=self._timeout, retries=False, redirect=False

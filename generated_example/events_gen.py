@@ -228,23 +228,19 @@ class EventClient(bc_events.EventClient):
         # The factories build ``session_class``; these declarations only tell type checkers
         # so (the base class declares ``bc_events.EventSession``).
         def user_session(
-            self,
-            user_id: str,
-            job_id: str | None = None,
-            *,
-            publish_immediately: bool = False,
+            self, user_id: str, job_id: str, *, publish_immediately: bool = False
         ) -> EventSession:
             """A typed session whose events are attributed to the user ``user_id``."""
             ...
 
         def service_session(
-            self, job_id: str | None = None, *, publish_immediately: bool = False
+            self, job_id: str, *, publish_immediately: bool = False
         ) -> EventSession:
             """A typed session whose events are attributed to this service."""
             ...
 
         def third_party_session(
-            self, job_id: str | None = None, *, publish_immediately: bool = False
+            self, job_id: str, *, publish_immediately: bool = False
         ) -> EventSession:
             """A typed session for events published on behalf of a third party."""
             ...

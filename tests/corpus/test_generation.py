@@ -68,7 +68,7 @@ def test_full_corpus_generates_a_module_that_imports(
         if not callable(getattr(module.EventSession, name, None))
     ]
     assert missing == []
-    assert isinstance(client.service_session(), module.EventSession)
+    assert isinstance(client.service_session("job-1"), module.EventSession)
 
 
 def test_full_module_is_black_clean(full_module: GeneratedModule) -> None:

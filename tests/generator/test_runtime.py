@@ -50,20 +50,20 @@ def test_generated_methods_alias_and_typed_publish_send_the_same_topic(
     transport = bc_events.RecordingTransport()
     client = events_gen.EventClient(None, "svc", transport=transport)
     data = {"invoice_id": "I", "amount": 1.0, "currency": "USD", "paid": True}
-    with client.user_session("u") as session:
+    with client.user_session("u", "job-1") as session:
         assert isinstance(session, events_gen.EventSession)
         session.billing__paid_invoice(data)
         session.billing__invoice_paid(data)
         session.publish(action="Paid", entity="Invoice", data=data, category="billing")
     assert [event.topic_name for event in transport.delivered] == ["billing.InvoicePaid"] * 3
     for factory in (client.service_session, client.third_party_session):
-        assert isinstance(factory(), events_gen.EventSession)
+        assert isinstance(factory("job-1"), events_gen.EventSession)
 
 
 def test_runtime_validation_still_guards_what_types_cannot(example: tuple[ModuleType, ModuleType]) -> None:
     events_gen, _ = example
     client = events_gen.EventClient(None, "svc", transport=bc_events.RecordingTransport())
-    session = client.service_session()
+    session = client.service_session("job-1")
     with pytest.raises(bc_events.EventValidationError, match="number"):
         session.policy_created(
             {

@@ -85,21 +85,15 @@ class EventClient:
             )
         return topic
 
-    def user_session(
-        self, user_id: str, job_id: str, *, publish_immediately: bool = False
-    ) -> EventSession:
+    def user_session(self, user_id: str, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session whose events are attributed to the user ``user_id``."""
         return self.session_class(user_id, "user", job_id, self, publish_immediately)
 
-    def service_session(
-        self, job_id: str, *, publish_immediately: bool = False
-    ) -> EventSession:
+    def service_session(self, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session whose events are attributed to this service."""
         return self.session_class(self.service_name, "service", job_id, self, publish_immediately)
 
-    def third_party_session(
-        self, job_id: str, *, publish_immediately: bool = False
-    ) -> EventSession:
+    def third_party_session(self, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session for events this service publishes on behalf of a third party."""
         return self.session_class(self.service_name, "third-party", job_id, self, publish_immediately)
 

@@ -375,6 +375,19 @@ class SchemaConverter:
                 "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
                 branches,
             )
+        lists = [node for node in nodes if node.kind == "list"]
+        if len(lists) > 1:
+            # mypy cannot infer a list display against ``list[A] | list[B]`` (it widens the
+            # display to list[str] and rejects it), so valid payloads would fail to type-check.
+            self.warn(
+                scope,
+                f"{pointer}/{keyword}",
+                "arrays in different branches are typed as one list of the union of their items "
+                "(wider: a list mixing the branches' items passes the type checker)",
+                branches,
+            )
+            merged = self.table.list_of(self.table.union(node.args[0] for node in lists))
+            nodes = [node for node in nodes if node.kind != "list"] + [merged]
         return self.table.union(nodes)
 
     def all_of(

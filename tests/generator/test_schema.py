@@ -154,6 +154,16 @@ WIDER = {
         "if, then cannot be typed",
     ),
     "false_schema": (False, "Any", "schema `false`"),
+    "arrays_in_any_of_branches": (
+        {
+            "anyOf": [
+                {"type": "array", "items": {"enum": ["a", "b"]}},
+                {"type": "array", "items": {"const": "*"}},
+            ]
+        },
+        "list[Literal['a', 'b', '*']]",
+        "one list of the union of their items",
+    ),
     "overlapping_one_of": (
         {"oneOf": [{"type": "string"}, {"type": "string", "minLength": 3}]},
         "str",

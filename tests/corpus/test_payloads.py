@@ -10,7 +10,7 @@ import bc_events
 from bc_events.naming import action_first_name
 from bc_events.testing import EventsAPIServer
 
-from .locate import Corpus
+from .locate import Corpus, Payload
 from .mutations import KINDS
 from .test_generation import import_module
 from .typecheck import MUTATION_SEED, CheckerReport, GeneratedModule, TypecheckFolder
@@ -18,19 +18,24 @@ from .typecheck import MUTATION_SEED, CheckerReport, GeneratedModule, TypecheckF
 # Mutations no sound typing can reject, by file name, with the reason; empty while there are none.
 UNCATCHABLE: dict[str, str] = {}
 
-_LIST_UNION = (
-    "WebhookEvents is a oneOf of two arrays of string enums, generated as "
-    "list[Literal[...]] | list[Literal['*']]; mypy infers list[str] for a list display "
-    "against a union of list[Literal] types and rejects it (pyright accepts)"
-)
-KNOWN_MYPY_FALSE_POSITIVES: dict[str, str] = {
-    "Meta.Deleted.json": _LIST_UNION,
-    "Ping.Received.json": _LIST_UNION,
-}
-"""Valid payloads that mypy rejects: generator problems, reported with a reproducer.
+KNOWN_MYPY_FALSE_POSITIVES: dict[str, str] = {}
+"""Topics whose valid payloads mypy rejects: generator problems, reported with a reproducer.
 
-The test fails when the set changes either way, so a fix shows up as "remove me".
+The payload test fails when the set changes either way, so a fix shows up as "remove me".
 """
+
+
+NO_VALID_INSTANCE = {
+    "SecretScanningAlertLocation.Created": (
+        "its required `location` is a SecretScanningLocation: `additionalProperties: false` next to a "
+        "`oneOf` and no `properties`, so every key is forbidden while each branch requires two"
+    ),
+}
+"""Topics whose schema no value satisfies, so no instance can be synthesized."""
+
+
+def topic(payload: Payload) -> str:
+    return f"{payload.entity}.{payload.action}"
 
 
 def test_every_payload_passes_mypy_strict(
@@ -38,13 +43,36 @@ def test_every_payload_passes_mypy_strict(
 ) -> None:
     assert len(typecheck_folder.positives) == 163
     rejected = {
-        payload.file: mypy_report.errors_in(name)[:2]
+        topic(payload): mypy_report.errors_in(name)[:2]
         for name, payload in typecheck_folder.positives.items()
         if mypy_report.errors_in(name)
     }
-    assert {file: errors for file, errors in rejected.items() if file not in KNOWN_MYPY_FALSE_POSITIVES} == {}
+    assert {name: errors for name, errors in rejected.items() if name not in KNOWN_MYPY_FALSE_POSITIVES} == {}
     fixed = set(KNOWN_MYPY_FALSE_POSITIVES) - set(rejected)
     assert not fixed, f"now accepted: remove from KNOWN_MYPY_FALSE_POSITIVES: {sorted(fixed)}"
+
+
+def test_instances_synthesized_for_every_topic_pass_mypy_strict(
+    mypy_report: CheckerReport, typecheck_folder: TypecheckFolder, report: list[str]
+) -> None:
+    """The 61 topics without an example payload are checked too, with instances built from their schemas."""
+    topics = set(typecheck_folder.synthesized.values())
+    report.append(f"synthesized instances: {len(typecheck_folder.synthesized)} for {len(topics)} topics")
+    assert len(typecheck_folder.topics) == 224
+    assert set(typecheck_folder.topics) - topics == set(NO_VALID_INSTANCE)
+    rejected = {
+        name: mypy_report.errors_in(name)[:2]
+        for name, topic in typecheck_folder.synthesized.items()
+        if mypy_report.errors_in(name) and topic not in KNOWN_MYPY_FALSE_POSITIVES
+    }
+    assert rejected == {}
+
+
+def test_instances_synthesized_for_every_topic_pass_pyright(
+    pyright_report: CheckerReport, typecheck_folder: TypecheckFolder
+) -> None:
+    rejected = {name: pyright_report.errors_in(name)[:2] for name in typecheck_folder.synthesized}
+    assert {name: errors for name, errors in rejected.items() if errors} == {}
 
 
 def test_every_payload_passes_pyright(
@@ -101,7 +129,7 @@ def test_mypy_rejects_every_mutated_payload(
     }
     assert unexplained == {}
     unjudged = {
-        negative.payload.file
+        topic(negative.payload)
         for name, negative in typecheck_folder.negatives.items()
         if mypy_report.errors_in(typecheck_folder.positive_of(name))
     }

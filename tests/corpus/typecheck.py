@@ -1,8 +1,10 @@
 """One folder of files for the type checkers, and one run of each checker over it.
 
 The folder holds the generated module, ``pos_<Entity>_<Action>.py`` per example
-payload (the literal passed to its topic's method: must type-check) and
-``neg_<Entity>_<Action>__<kind>.py`` per mutated payload (must not).  Errors are
+payload (the literal passed to its topic's method: must type-check),
+``neg_<Entity>_<Action>__<kind>.py`` per mutated payload (must not) and
+``syn_<Entity>_<Action>__<variant>.py`` per instance synthesized from each
+topic's schema (must type-check: this covers the topics without an example).  Errors are
 collected per file, so one checker process answers every test.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from bc_events.naming import action_first_name
 
+from .instances import valid_instances
 from .literals import call_module
 from .locate import Payload
 from .mutations import KINDS, Mutation, Mutator
@@ -54,6 +57,10 @@ class TypecheckFolder:
     negatives: dict[str, Negative] = field(default_factory=dict)
     undrawable: dict[str, list[str]] = field(default_factory=dict)
     """Kind -> payloads that have no place for a mutation of that kind."""
+    synthesized: dict[str, str] = field(default_factory=dict)
+    """File name -> topic (``Entity.Action``) of the instances synthesized from every topic's schema."""
+    topics: list[str] = field(default_factory=list)
+    """Every topic of the module (``Entity.Action``)."""
 
     @property
     def module_file(self) -> str:
@@ -61,7 +68,7 @@ class TypecheckFolder:
 
     @property
     def file_count(self) -> int:
-        return 1 + len(self.positives) + len(self.negatives)
+        return 1 + len(self.positives) + len(self.negatives) + len(self.synthesized)
 
     def positive_of(self, negative: str) -> str:
         return f"pos_{self.negatives[negative].payload.stem}.py"
@@ -98,6 +105,14 @@ def write_typecheck_folder(
             )
             (folder / name).write_text(call_module(MODULE, method, mutation.payload, comment), "utf-8")
             result.negatives[name] = Negative(payload, mutation)
+    for (entity, action), schema in schemas.items():
+        result.topics.append(f"{entity}.{action}")
+        method = action_first_name(entity, action)
+        for variant, instance in valid_instances(schema):
+            name = f"syn_{entity}_{action}__{variant}.py"
+            comment = f"{entity}.{action}: instance synthesized from its schema ({variant}): must type-check"
+            (folder / name).write_text(call_module(MODULE, method, instance, comment), "utf-8")
+            result.synthesized[name] = f"{entity}.{action}"
     return result
 
 

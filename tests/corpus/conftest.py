@@ -97,7 +97,7 @@ def full_module(
 @pytest.fixture(scope="session")
 def small_module(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> GeneratedModule:
     """The module generated from the small corpus (github-webhooks-small.yaml)."""
-    return generate(corpus.small, tmp_path_factory.mktemp("small") / "github_events.py")
+    return generate(corpus.small, tmp_path_factory.mktemp("small") / "github_events.py", PYTHONHASHSEED="1")
 
 
 @pytest.fixture(scope="session")

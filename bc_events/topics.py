@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Union
 
-import yaml
-
 from bc_events.errors import TopicDefinitionError
+from bc_events.topic_yaml import KeyLines, parse_topic_yaml
 
 CATEGORY_PATTERN = re.compile(r"^[a-z]+$")
 ACTION_PATTERN = re.compile(r"^[A-Z][a-z]+$")
@@ -35,9 +34,6 @@ ENTITY_PATTERN = re.compile(r"^([A-Z][a-z]+)+$")
 _REQUIRED_TOPIC_KEYS = ("Action", "Entity", "Schema")
 _OPTIONAL_TOPIC_KEYS = ("Category", "Description")
 _KNOWN_TOPIC_KEYS = frozenset(_REQUIRED_TOPIC_KEYS + _OPTIONAL_TOPIC_KEYS)
-
-# libyaml's parser when PyYAML was built with it: several times faster on big files.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def topic_name(category: str, entity: str, action: str) -> str:
@@ -109,63 +105,23 @@ def load_topic_definitions(source: TopicSource) -> TopicDefinitions:
     return _build(document, name, lines)
 
 
-# --- YAML with line numbers -------------------------------------------------------------
-
-_KeyLines = dict[str, int]
-"""Line (1-based) of each key of one topic mapping, plus ``""`` for the topic itself."""
-
-
-def _no_lines(index: int) -> _KeyLines:
+def _no_lines(index: int) -> KeyLines:
     return {}
 
 
-def _parse_yaml(text: str, source: str) -> tuple[Any, Callable[[int], _KeyLines]]:
-    """Parse YAML safely, keeping the line of every topic and of each of its keys."""
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise TopicDefinitionError("the file is empty", source=source)
-        topic_lines = _topic_key_lines(node)
-        document = loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        line = None if mark is None else mark.line + 1
-        raise TopicDefinitionError(f"invalid YAML: {problem}", source=source, line=line) from None
-    except yaml.YAMLError as error:
-        raise TopicDefinitionError(f"invalid YAML: {error}", source=source) from None
-    finally:
-        loader.dispose()
+def _parse_yaml(text: str, source: str) -> tuple[Any, Callable[[int], KeyLines]]:
+    document, topic_lines = parse_topic_yaml(text, source)
 
-    def lines_of(index: int) -> _KeyLines:
+    def lines_of(index: int) -> KeyLines:
         return topic_lines[index] if index < len(topic_lines) else {}
 
     return document, lines_of
 
 
-def _topic_key_lines(root: yaml.Node) -> list[_KeyLines]:
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == "Topics" and isinstance(value, yaml.SequenceNode):
-            return [_key_lines(item) for item in value.value]
-    return []
-
-
-def _key_lines(node: yaml.Node) -> _KeyLines:
-    lines = {"": node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                lines[key.value] = key.start_mark.line + 1
-    return lines
-
-
 # --- Checking --------------------------------------------------------------------------
 
 
-def _build(document: Any, source: str, lines_of: Callable[[int], _KeyLines]) -> TopicDefinitions:
+def _build(document: Any, source: str, lines_of: Callable[[int], KeyLines]) -> TopicDefinitions:
     if not isinstance(document, Mapping):
         raise TopicDefinitionError("expected a mapping with DefaultCategory and Topics", source=source)
     default_category = document.get("DefaultCategory")
@@ -192,7 +148,7 @@ def _build(document: Any, source: str, lines_of: Callable[[int], _KeyLines]) -> 
     return TopicDefinitions(default_category, tuple(topics), source)
 
 
-def _check_topic(raw: Any, index: int, default_category: str, source: str, lines: _KeyLines) -> Topic:
+def _check_topic(raw: Any, index: int, default_category: str, source: str, lines: KeyLines) -> Topic:
     label = f"#{index + 1}"
     if isinstance(raw, Mapping) and isinstance(raw.get("Entity"), str) and isinstance(raw.get("Action"), str):
         label = topic_name(str(raw.get("Category", default_category)), raw["Entity"], raw["Action"])

@@ -36,26 +36,10 @@ def py_literal(value: str | LiteralValue | None) -> str:
     if not isinstance(value, str):
         raise TypeError(f"no literal for {type(value).__name__}")
     single = repr(value)
-    if single[0] == '"':
-        return single
-    double = '"' + _swap_quotes(single[1:-1]) + '"'
-    return double if double.count("\\") <= single.count("\\") else single
-
-
-def _swap_quotes(body: str) -> str:
-    """The body of a single-quoted ``repr`` re-escaped for double quotes."""
-    out = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\":
-            escaped = body[index + 1]
-            out.append("'" if escaped == "'" else char + escaped)
-            index += 2
-            continue
-        out.append('\\"' if char == '"' else char)
-        index += 1
-    return "".join(out)
+    if single[0] == '"' or value.count('"') > value.count("'"):
+        return single  # double quotes would need more escapes: black keeps these
+    # Every ' in the body of a single-quoted repr is escaped and no " is: swap the two.
+    return '"' + single[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
 
 
 @dataclass

@@ -237,24 +237,27 @@ def _split_for_black(text: str) -> list[tuple[str, str]]:
     return pieces
 
 
-_PLACEHOLDER = re.compile(r'"_*"')
+_PLACEHOLDER_WIDTH = 100
+"""Wider than black's 88 columns: a line holding a placeholder is too long, as the literal's is."""
+_PLACEHOLDER = '"' + "_" * (_PLACEHOLDER_WIDTH - 2) + '"'
 
 
 def _placeholder(literal: str) -> str:
-    return '"' + "_" * (len(literal) - 2) + '"'
+    return _PLACEHOLDER if len(literal) > _PLACEHOLDER_WIDTH else literal
 
 
 def _put_back(text: str, pieces: list[str]) -> str:
     """Replace the placeholders of the embedded definitions by the real literals, in order.
 
-    black spends seconds re-checking the quotes of megabytes of embedded JSON and
-    would leave them unchanged (``repr`` already picks the quotes black keeps), so it
-    formats same-length placeholders instead: same layout, and the black no-op tests
-    check the real file.
+    black spends seconds measuring and re-checking megabytes of embedded JSON that it
+    would leave unchanged (it never splits strings, and ``repr`` already picks the
+    quotes black keeps).  So each literal too long for a line is formatted as a
+    placeholder that is too long as well: black lays both out the same way, one piece
+    per line.  The black no-op tests check the real file.
     """
     head, marker, tail = text.partition("_TOPIC_DEFINITIONS = ")
-    queue = iter(pieces)
-    tail = _PLACEHOLDER.sub(lambda match: next(queue), tail)
+    queue = iter([piece for piece in pieces if len(piece) > _PLACEHOLDER_WIDTH])
+    tail = re.sub(_PLACEHOLDER, lambda match: next(queue), tail)
     if next(queue, None) is not None:
         raise AssertionError("black changed the embedded definitions")
     return head + marker + tail

@@ -18,15 +18,32 @@ from .conftest import generate
 from .locate import ROOT
 
 
-@pytest.fixture(scope="module")
-def synthetic() -> ModuleType:
-    path = ROOT / "benchmarks" / "synthetic_topics.py"
-    spec = importlib.util.spec_from_file_location("synthetic_topics", path)
+def load_benchmark_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", ROOT / "benchmarks" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> ModuleType:
+    return load_benchmark_module("synthetic_topics")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
+def test_peak_memory_counts_worker_processes() -> None:
+    """Parent and worker each hold ~120 MB at once: the tree's peak sees both, max RSS one."""
+    measure = load_benchmark_module("measure")
+    hold = "x = bytearray(120_000_000); import time; time.sleep(0.6)"
+    parent = (
+        f"import subprocess, sys; w = subprocess.Popen([sys.executable, '-c', {hold!r}]); {hold}; w.wait()"
+    )
+    result = measure.run(sys.executable, "-c", parent).check()
+    assert 110 < result.max_rss_mb < 200
+    assert result.peak_tree_mb > 220
 
 
 def test_synthetic_topics_are_valid_definitions_with_unique_names(

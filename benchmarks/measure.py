@@ -5,7 +5,7 @@ Two memory numbers, both for the command alone (never the benchmark's own proces
 - ``max_rss_mb``: the largest resident set of any one process of the command
   (``ru_maxrss`` from ``os.wait4``: the process and the children it reaped);
 - ``peak_tree_mb``: the largest total PSS of the command's whole process tree,
-  sampled every 20 ms from ``/proc``.  This is what a tool that fans out to
+  sampled every 100 ms from ``/proc``.  This is what a tool that fans out to
   worker processes really occupies: PSS splits pages shared after ``fork``
   between the processes, so they are not counted twice.  Without ``/proc`` it
   is 0.
@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-_SAMPLE_SECONDS = 0.02
+_SAMPLE_SECONDS = 0.1
+"""Reading smaps_rollup walks a process's page tables: sampling more often steals CPU from the tool."""
 
 
 @dataclass(frozen=True)

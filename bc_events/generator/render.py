@@ -219,7 +219,8 @@ def _format_piece(source: str) -> str:
 def _split_for_black(text: str) -> list[tuple[str, str]]:
     """``(separator, source)`` pieces whose concatenation is ``text``."""
     pieces: list[tuple[str, str]] = []
-    for index, chunk in enumerate(text.rstrip("\n").split("\n\n\n")):
+    # Two or more blank lines end a top-level declaration; black keeps exactly two there.
+    for index, chunk in enumerate(re.split(r"\n{3,}", text.rstrip("\n"))):
         separator = "\n\n" if index else ""
         lines = chunk.split("\n")
         start = 0

@@ -98,3 +98,38 @@ def test_the_check_hook_reports_a_stale_module_and_writes_nothing(service: Path)
     shutil.copy(EXAMPLE / "events_gen.py", service / "events_gen.py")
     status, output = _pre_commit(service, "--config", "check.yaml")
     assert status == 0, output
+
+
+def _snapshot_of_this_repository(destination: Path) -> str:
+    """This working tree's tracked files as a one-commit git repository; its commit id."""
+    listed = run("git", "ls-files", "-z", cwd=ROOT)
+    assert listed.returncode == 0, listed.stderr
+    for name in filter(None, listed.stdout.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    env = _env(destination)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
+        result = run("git", "-c", "user.name=t", "-c", "user.email=t@t", *command, cwd=destination, env=env)
+        assert result.returncode == 0, result.stderr
+    return run("git", "rev-parse", "HEAD", cwd=destination, env=env).stdout.strip()
+
+
+def test_a_service_installs_the_hook_from_the_repository_as_published(service: Path) -> None:
+    """No stand-ins: pre-commit clones bc-events, pip-installs it with its generator extra, runs it.
+
+    This needs the package index (pip fetches Jinja2, black and click into the
+    hook's own environment), as a service's pre-commit does on first use.
+    """
+    published = service.parent / "bc-events"
+    revision = _snapshot_of_this_repository(published)
+    hook = {"id": "bc-events-gen", "args": ["topics.yaml", "-o", "events_gen.py"], "files": r"^topics\.yaml$"}
+    config = {"repos": [{"repo": str(published), "rev": revision, "hooks": [hook]}]}
+    (service / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    env = {**_env(service), "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip")}
+    result = run(BIN / "pre-commit", "run", "--all-files", cwd=service, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    generated = (service / "events_gen.py").read_text(encoding="utf-8")
+    assert generated == (EXAMPLE / "events_gen.py").read_text(encoding="utf-8")

@@ -203,7 +203,7 @@ def main() -> None:
         f"bc-events runtime benchmark: Python {platform.python_version()}, urllib3 {urllib3_version}, "
         f"server: bc_events.testing in a separate process, {REPEATS} paired runs\n"
     )
-    header = ("measure", "bc_events", "raw urllib3", "ratio", "target", "met")
+    header = ("measure", "bc_events (best)", "raw urllib3 (best)", "ratio (median of pairs)", "target", "met")
     table = [header, *[(*row[:5], "yes" if row[5] else "NO") for row in rows]]
     widths = [max(len(row[column]) for row in table) for column in range(len(header))]
     for index, row in enumerate(table):

@@ -89,20 +89,23 @@ def load_topic_definitions(source: TopicSource) -> TopicDefinitions:
         return _build(source, "<mapping>", _no_lines)
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
-        try:
-            with open(name, encoding="utf-8") as stream:
-                text = stream.read()
-        except OSError as error:
-            raise TopicDefinitionError(
-                f"cannot read topic definitions: {error.strerror}", source=name
-            ) from None
-        except UnicodeDecodeError as error:
-            raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=name) from None
+        text = read_topic_file(name)
     else:
         name = str(getattr(source, "name", "<stream>"))
         text = source.read()
     document, lines = _parse_yaml(text, name)
     return _build(document, name, lines)
+
+
+def read_topic_file(path: str) -> str:
+    """The text of a topic file; ``TopicDefinitionError`` naming it if unreadable or not UTF-8."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except OSError as error:
+        raise TopicDefinitionError(f"cannot read topic definitions: {error.strerror}", source=path) from None
+    except UnicodeDecodeError as error:
+        raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=path) from None
 
 
 def _no_lines(index: int) -> KeyLines:

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 
 from bc_events.errors import TopicDefinitionError
-from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions
+from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions, read_topic_file
 
 _DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 
@@ -34,15 +34,7 @@ class LoadedTopics:
 
 def load_topics(path: str) -> LoadedTopics:
     """Read, parse and check ``path``; every problem is a ``TopicDefinitionError``."""
-    try:
-        with open(path, "rb") as binary:
-            raw = binary.read()
-    except OSError as error:
-        raise TopicDefinitionError(f"cannot read topic definitions: {error.strerror}", source=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=path) from None
+    text = read_topic_file(path)
     stream = io.StringIO(text)
     stream.name = path  # the loader names errors after the stream
     definitions = load_topic_definitions(stream)
@@ -55,7 +47,7 @@ def load_topics(path: str) -> LoadedTopics:
         separator = "," if index < len(definitions.topics) - 1 else ""
         embedded.append(_topic_json(topic, definitions) + separator)
     embedded.append("]}")
-    return LoadedTopics(definitions, hashlib.sha256(raw).hexdigest(), tuple(embedded))
+    return LoadedTopics(definitions, hashlib.sha256(text.encode()).hexdigest(), tuple(embedded))
 
 
 def _check_schema(topic: Topic, source: str) -> None:

@@ -5,18 +5,13 @@ constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
 
-A definition is converted once per distinct content: the cache key is the
-definition's name plus digests of everything it references, so the same
-definition copied into 200 topics is converted (and warned about) once.
+A definition is converted once per distinct content (``TopicScope.definition_key``),
+so the same definition copied into 200 topics is converted (and warned about) once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,13 +19,13 @@ from bc_events.errors import TopicDefinitionError
 from bc_events.generator.merge import Merger, may_overlap
 from bc_events.generator.model import Field, LiteralValue, TypeNode
 from bc_events.generator.naming import pascal_case
+from bc_events.generator.scope import TopicScope, escape_pointer
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
 Warn = Callable[[Topic, str, str, Any], None]
 """``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
 
-_REF = re.compile(r'"\$ref": "(#/(?:definitions|\$defs)/[^"]*)"')
 _SCALAR_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}
 _UNTYPABLE: tuple[str, ...] = (
     "not",
@@ -47,17 +42,6 @@ _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _WIDE_NAMES = {"number": "float", "array": "list", "object": "dict"}
 
 
-@dataclass
-class _Scope:
-    """One topic's conversion: its definitions and the definitions being converted."""
-
-    topic: Topic
-    prefix: str
-    definitions: dict[str, Any]
-    digests: dict[str, str] = field(default_factory=dict)
-    in_progress: dict[str, TypeNode | None] = field(default_factory=dict)
-
-
 class SchemaConverter:
     """Converts topic schemas into nodes of one shared ``TypeTable``."""
 
@@ -70,30 +54,23 @@ class SchemaConverter:
 
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
-        definitions = {}
-        for keyword in ("definitions", "$defs"):
-            group = topic.schema.get(keyword)
-            if isinstance(group, Mapping):
-                definitions.update(
-                    {f"#/{keyword}/{_escape_pointer(name)}": value for name, value in group.items()}
-                )
-        scope = _Scope(topic, prefix, definitions)
+        scope = TopicScope.of(topic, prefix)
         return self.convert(topic.schema, scope, (prefix,), "")
 
     # --- errors and warnings ----------------------------------------------------------
 
-    def error(self, scope: _Scope, pointer: str, problem: str) -> TopicDefinitionError:
+    def error(self, scope: TopicScope, pointer: str, problem: str) -> TopicDefinitionError:
         where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
         return TopicDefinitionError(
             where + problem, source=self.source, line=scope.topic.line, topic=scope.topic.name
         )
 
-    def warn(self, scope: _Scope, pointer: str, message: str, construct: Any) -> None:
+    def warn(self, scope: TopicScope, pointer: str, message: str, construct: Any) -> None:
         self._warn(scope.topic, f"Schema{pointer}" if pointer else "Schema", message, construct)
 
     # --- dispatch ---------------------------------------------------------------------
 
-    def convert(self, schema: Any, scope: _Scope, hints: tuple[str, ...], pointer: str) -> TypeNode:
+    def convert(self, schema: Any, scope: TopicScope, hints: tuple[str, ...], pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
         if schema is True or (isinstance(schema, Mapping) and not schema):
             return self.table.prim("any")
@@ -125,7 +102,7 @@ class SchemaConverter:
         return result
 
     def _open_sibling(
-        self, node: TypeNode, scope: _Scope, pointer: str, schema: Mapping[str, Any]
+        self, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
     ) -> TypeNode:
         """``additionalProperties: false`` next to a combinator: read as closing the branches' keys too.
 
@@ -143,7 +120,7 @@ class SchemaConverter:
         return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
 
     def base(
-        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
         types = self.types_of(schema, scope, pointer)
@@ -166,7 +143,7 @@ class SchemaConverter:
                 members.append(self.table.prim(_SCALAR_TYPES[name]))  # type: ignore[arg-type]
         return self.table.union(members)
 
-    def types_of(self, schema: Mapping[str, Any], scope: _Scope, pointer: str) -> list[str] | None:
+    def types_of(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> list[str] | None:
         """The JSON types ``schema`` allows, or None for any type."""
         declared = schema.get("type")
         if declared is None:
@@ -186,7 +163,7 @@ class SchemaConverter:
 
     # --- constructs -------------------------------------------------------------------
 
-    def enum(self, values: list[Any], types: list[str] | None, scope: _Scope, pointer: str) -> TypeNode:
+    def enum(self, values: list[Any], types: list[str] | None, scope: TopicScope, pointer: str) -> TypeNode:
         """``Literal[...]`` of the values ``type`` allows; null -> ``| None``; floats -> ``float``."""
         literals: list[LiteralValue] = []
         members: list[TypeNode] = []
@@ -220,7 +197,7 @@ class SchemaConverter:
         return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
 
     def object(
-        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
         """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
         properties = schema.get("properties") or {}
@@ -249,9 +226,7 @@ class SchemaConverter:
         fields = []
         for key, value in properties.items():
             child_hints = tuple(hint + pascal_case(str(key)) for hint in hints)
-            node = self.convert(
-                value, scope, child_hints, f"{pointer}/properties/{_escape_pointer(str(key))}"
-            )
+            node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
             description = value.get("description", "") if isinstance(value, Mapping) else ""
             fields.append(
                 Field(str(key), node, key in required, description if isinstance(description, str) else "")
@@ -265,7 +240,7 @@ class SchemaConverter:
         )
 
     def array(
-        self, schema: Mapping[str, Any], scope: _Scope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
         """``list[T]``; positional items -> ``tuple[...]`` when the length is fixed, else a wider list."""
         item_hints = tuple(hint + "Item" for hint in hints)
@@ -285,7 +260,7 @@ class SchemaConverter:
         items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
         return self.table.list_of(self.table.union(items))
 
-    def ref(self, ref: Any, scope: _Scope, pointer: str) -> TypeNode:
+    def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
         """A named definition: converted once per distinct content, recursion through a shell."""
         if isinstance(ref, str):
             ref = unquote(ref)  # a URI fragment: "#/definitions/a%20b" names the definition "a b"
@@ -302,14 +277,14 @@ class SchemaConverter:
                 return self.table.prim("any")
             shell = scope.in_progress[ref]
             if shell is None:
-                shell = scope.in_progress[ref] = self.table.shell(self._definition_hints(ref, scope))
+                shell = scope.in_progress[ref] = self.table.shell(scope.definition_hints(ref))
             return shell
-        key = self._definition_key(ref, scope)
+        key = scope.definition_key(ref)
         cached = self._definition_cache.get(key)
         if cached is not None:
             return cached
         scope.in_progress[ref] = None
-        node = self.convert(scope.definitions[ref], scope, self._definition_hints(ref, scope), ref[1:])
+        node = self.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
         shell = scope.in_progress.pop(ref)
         if shell is not None:
             node = self._close_recursion(shell, node)
@@ -329,32 +304,10 @@ class SchemaConverter:
         shell.obj.pending = False
         return shell
 
-    def _definition_hints(self, ref: str, scope: _Scope) -> tuple[str, ...]:
-        name = pascal_case(ref.rsplit("/", 1)[1])
-        return (name, scope.prefix + name)
-
-    def _definition_key(self, ref: str, scope: _Scope) -> tuple[str, ...]:
-        """``ref`` plus ``name:digest`` of every definition it reaches (itself included)."""
-        reached = {ref}
-        stack = [ref]
-        while stack:
-            current = stack.pop()
-            for target in map(unquote, _REF.findall(self._digest(current, scope)[1])):
-                if target in scope.definitions and target not in reached:
-                    reached.add(target)
-                    stack.append(target)
-        return (ref, *sorted(f"{name}:{self._digest(name, scope)[0]}" for name in reached))
-
-    def _digest(self, ref: str, scope: _Scope) -> tuple[str, str]:
-        text = scope.digests.get(ref)
-        if text is None:
-            text = scope.digests[ref] = json.dumps(scope.definitions[ref], ensure_ascii=False, default=str)
-        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(), text
-
     # --- combinators ------------------------------------------------------------------
 
     def union_branches(
-        self, schema: Mapping[str, Any], keyword: str, scope: _Scope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
         branches = schema[keyword]
         if not isinstance(branches, list) or not branches:
@@ -391,7 +344,7 @@ class SchemaConverter:
         return self.table.union(nodes)
 
     def all_of(
-        self, branches: Any, base: TypeNode, scope: _Scope, hints: tuple[str, ...], pointer: str
+        self, branches: Any, base: TypeNode, scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
         """allOf -> the intersection of its branches; objects merge into one TypedDict."""
         if not isinstance(branches, list) or not branches:
@@ -405,7 +358,7 @@ class SchemaConverter:
         return result
 
     def intersect(
-        self, left: TypeNode, right: TypeNode, scope: _Scope, pointer: str, hints: tuple[str, ...] = ()
+        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: tuple[str, ...] = ()
     ) -> TypeNode:
         outcome = self._merger.intersect(left, right, hints)
         for message in outcome.warnings:
@@ -440,7 +393,3 @@ def _plain_object(schema: Any) -> bool:
     return declared in ("object", ["object"]) and (
         bool(schema.get("properties")) or bool(schema.get("required"))
     )
-
-
-def _escape_pointer(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")

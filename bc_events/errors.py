@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bc_events.event import Event
@@ -70,8 +70,7 @@ class PublishError(BcEventsError):
     queued on the session, so a later ``flush()`` retries them and nothing else.
     """
 
-    def __init__(self, reason: str, undelivered: Sequence[Event], cause: Any = None) -> None:
+    def __init__(self, reason: str, undelivered: Sequence[Event]) -> None:
         self.reason = reason
         self.undelivered = list(undelivered)
-        self.cause = cause
         super().__init__(f"{len(self.undelivered)} event(s) not delivered: {reason}")

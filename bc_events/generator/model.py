@@ -64,9 +64,6 @@ class TypeNode:
     values: tuple[LiteralValue, ...] = ()
     obj: ObjectType | None = None
 
-    def literal_kinds(self) -> set[Kind]:
-        return {value_kind(value) for value in self.values}
-
 
 def value_kind(value: LiteralValue) -> Kind:
     """``bool``, ``int`` or ``str``: the kind of one literal value (bool before int: True is an int)."""

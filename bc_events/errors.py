@@ -63,6 +63,10 @@ class EventValidationError(BcEventsError, ValueError):
         super().__init__(f"invalid data for topic {topic_name}: field {field}: {problem}")
 
 
+class NoSessionError(BcEventsError, LookupError):
+    """``current_session()`` was called where no session is bound."""
+
+
 class PublishError(BcEventsError):
     """A flush could not deliver every event.
 

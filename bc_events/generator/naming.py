@@ -35,7 +35,7 @@ TYPING_NAMES = frozenset(
 BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
 """Builtins that appear in generated type expressions."""
 
-MODULE_NAMES = frozenset({"bc_events", "annotations"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
+MODULE_NAMES = frozenset({"bc_events", "annotations", "current_session"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
 
 
 def pascal_case(text: str) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from bc_events.errors import EventValidationError, PublishError
 from bc_events.event import Event
+from bc_events.validation import non_finite_error
 
 if TYPE_CHECKING:
     from bc_events.client import EventClient
@@ -72,7 +73,9 @@ class EventSession:
                 job_id=self.job_id,
             )
         except (TypeError, ValueError) as error:
-            raise EventValidationError(topic.name, (), f"not JSON-serializable: {error}") from None
+            raise non_finite_error(topic.name, data) or EventValidationError(
+                topic.name, (), f"not JSON-serializable: {error}"
+            ) from None
         if self.publish_immediately:
             self.client.transport.send([event])
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from types import TracebackType
@@ -15,11 +16,47 @@ if TYPE_CHECKING:
     from bc_events.client import EventClient
 
 
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters and lone surrogates: never part of an id, and not valid in every JSON reader."""
+
+
+def check_text_id(value: object, name: str) -> None:
+    """Check an id sent in the JSON body: a non-empty str without control characters."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} ({value!r:.40})")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    bad = _NOT_TEXT.search(value)
+    if bad:
+        raise ValueError(f"{name} must not contain control characters, got {value!r} ({bad.group()!r})")
+
+
+def check_header_id(value: object, name: str) -> None:
+    """Check an id sent as an HTTP header value: printable ASCII, no surrounding spaces.
+
+    RFC 9110 (5.5) limits new header fields to visible ASCII and spaces; other
+    bytes reach servers as opaque or re-decoded text, and surrounding spaces
+    are stripped, so the server would record a different id.
+    """
+    check_text_id(value, name)
+    assert isinstance(value, str)
+    if not value.isascii() or not value.isprintable():
+        raise ValueError(f"{name} must be printable ASCII (it is sent in an HTTP header), got {value!r}")
+    if value.strip() != value:
+        raise ValueError(f"{name} must not start or end with a space (HTTP strips them), got {value!r}")
+
+
 class EventSession:
     """Queues events for one actor and job; ``flush()`` delivers them, ``rollback()`` drops them.
 
     Use it as a context manager to flush when the block succeeds and roll back
     when it raises.  Publishing from several threads at once is safe.
+
+    ``job_id`` is sent in the ``x-britecore-job-id`` header, so it must be
+    printable ASCII without surrounding spaces; the actor id (``user_id`` or
+    the service name) goes in the JSON body and must be a non-empty str without
+    control characters.  Both are checked here: ``TypeError`` or ``ValueError``
+    naming the argument.
     """
 
     def __init__(
@@ -30,6 +67,8 @@ class EventSession:
         client: EventClient,
         publish_immediately: bool = False,
     ) -> None:
+        check_text_id(actor_id, "user_id" if actor_type == "user" else "service_name")
+        check_header_id(job_id, "job_id")
         self.actor_id = actor_id
         self.actor_type = actor_type
         self.job_id = job_id

@@ -75,6 +75,7 @@ class EventSession:
         self.client = client
         self.publish_immediately = publish_immediately
         self._queue: list[Event] = []
+        self._rollbacks = 0  # a flush requeues what failed only if no rollback() happened meanwhile
         self._queue_lock = threading.Lock()
         self._flush_lock = threading.Lock()
 
@@ -127,32 +128,42 @@ class EventSession:
         On success the queue is empty.  If some events cannot be delivered, raises
         ``PublishError``; exactly those events stay queued (oldest first, ahead of
         any published meanwhile), so a later ``flush()`` sends them and nothing
-        that was already accepted.
+        that was already accepted -- unless ``rollback()`` was called while this
+        flush was running: then they are dropped too.
         """
         with self._flush_lock:
             with self._queue_lock:
                 batch, self._queue = self._queue, []
+                rollbacks = self._rollbacks
             if not batch:
                 return
             try:
                 self.client.transport.send(batch)
             except PublishError as error:
-                self._requeue(error.undelivered)
+                self._requeue(error.undelivered, rollbacks)
                 raise
             except BaseException:
                 # Unknown outcome (e.g. KeyboardInterrupt mid-request): keep everything;
                 # delivery is at-least-once, so a retry may duplicate but never lose.
-                self._requeue(batch)
+                self._requeue(batch, rollbacks)
                 raise
 
     def rollback(self) -> None:
-        """Drop every queued event without sending it."""
+        """Drop every queued event without sending it.
+
+        A flush running in another thread keeps the requests it has started,
+        but what it fails to deliver is dropped instead of queued again, so no
+        later flush sends an event this rollback dropped.
+        """
         with self._queue_lock:
             self._queue.clear()
+            self._rollbacks += 1
 
-    def _requeue(self, events: list[Event]) -> None:
+    def _requeue(self, events: list[Event], rollbacks: int) -> None:
+        """Put undelivered ``events`` back in front, unless a rollback happened since they were taken."""
         with self._queue_lock:
-            self._queue[:0] = events
+            if self._rollbacks == rollbacks:
+                self._queue[:0] = events
 
     def __enter__(self) -> Self:
         return self

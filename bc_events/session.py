@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -50,7 +51,9 @@ class EventSession:
     """Queues events for one actor and job; ``flush()`` delivers them, ``rollback()`` drops them.
 
     Use it as a context manager to flush when the block succeeds and roll back
-    when it raises.  Publishing from several threads at once is safe.
+    when it raises.  Publishing from several threads at once is safe.  A
+    session garbage-collected with events still queued emits a
+    ``ResourceWarning`` naming how many were lost.
 
     ``job_id`` is sent in the ``x-britecore-job-id`` header, so it must be
     printable ASCII without surrounding spaces; the actor id (``user_id`` or
@@ -164,6 +167,18 @@ class EventSession:
         with self._queue_lock:
             if self._rollbacks == rollbacks:
                 self._queue[:0] = events
+
+    def __del__(self) -> None:
+        # Like an unclosed file: events still queued when the session goes away are lost.
+        queue = getattr(self, "_queue", None)
+        if queue:
+            warnings.warn(
+                f"session of job {self.job_id!r} dropped with {len(queue)} event(s) still queued: "
+                "call flush() to deliver them or rollback() to drop them",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
 
     def __enter__(self) -> Self:
         return self

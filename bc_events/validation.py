@@ -84,7 +84,13 @@ def _too_deep(data: object) -> list[Any] | None:
     An explicit stack of iterators instead of recursion, so no depth of data
     can exhaust the interpreter's stack while it is being measured.
     """
-    if not isinstance(data, _CONTAINERS):
+    if type(data) is dict:  # the usual flat payload costs one pass over its values
+        for value in data.values():
+            if isinstance(value, _CONTAINERS):
+                break
+        else:
+            return None
+    elif not isinstance(data, _CONTAINERS):
         return None
     chain: list[Any] = [data]
     stack: list[Iterator[Any]] = [iter(data.values() if isinstance(data, dict) else data)]

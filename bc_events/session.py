@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import warnings
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -47,12 +49,27 @@ def check_header_id(value: object, name: str) -> None:
         raise ValueError(f"{name} must not start or end with a space (HTTP strips them), got {value!r}")
 
 
+_live_sessions: weakref.WeakSet[EventSession] = weakref.WeakSet()
+"""Every session not yet garbage-collected: their locks are renewed in a forked child."""
+
+
+def _renew_locks_after_fork() -> None:
+    """In a forked child, no other thread exists to release a lock a parent thread held at the fork."""
+    for session in list(_live_sessions):
+        session._queue_lock = threading.Lock()
+        session._flush_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_locks_after_fork)
+
+
 class EventSession:
     """Queues events for one actor and job; ``flush()`` delivers them, ``rollback()`` drops them.
 
     Use it as a context manager to flush when the block succeeds and roll back
-    when it raises.  Publishing from several threads at once is safe.  A
-    session garbage-collected with events still queued emits a
+    when it raises.  Publishing from several threads at once is safe, and a
+    forked child can use a session even if a parent thread held its lock at
+    the fork (the child gets fresh locks).  A session garbage-collected with events still queued emits a
     ``ResourceWarning`` naming how many were lost.
 
     ``job_id`` is sent in the ``x-britecore-job-id`` header, so it must be
@@ -81,6 +98,7 @@ class EventSession:
         self._rollbacks = 0  # a flush requeues what failed only if no rollback() happened meanwhile
         self._queue_lock = threading.Lock()
         self._flush_lock = threading.Lock()
+        _live_sessions.add(self)
 
     @property
     def events(self) -> list[Event]:

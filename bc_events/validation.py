@@ -26,6 +26,8 @@ in a thread with a 64 KiB stack, while 500 levels overflow 256 KiB.
 
 _CONTAINERS = (dict, list, tuple)
 """The types the validator and the encoder descend into."""
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types that are never containers: one set lookup skips the ``isinstance`` checks for most values."""
 
 FieldPath = list[str | int]
 
@@ -86,7 +88,7 @@ def _too_deep(data: object) -> list[Any] | None:
     """
     if type(data) is dict:  # the usual flat payload costs one pass over its values
         for value in data.values():
-            if isinstance(value, _CONTAINERS):
+            if type(value) not in _SCALARS and isinstance(value, _CONTAINERS):
                 break
         else:
             return None
@@ -96,7 +98,7 @@ def _too_deep(data: object) -> list[Any] | None:
     stack: list[Iterator[Any]] = [iter(data.values() if isinstance(data, dict) else data)]
     while stack:
         for value in stack[-1]:
-            if isinstance(value, _CONTAINERS):
+            if type(value) not in _SCALARS and isinstance(value, _CONTAINERS):
                 chain.append(value)
                 if len(chain) > MAX_DEPTH:
                     return chain

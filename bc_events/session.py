@@ -60,7 +60,8 @@ def _renew_locks_after_fork() -> None:
         session._flush_lock = threading.Lock()
 
 
-os.register_at_fork(after_in_child=_renew_locks_after_fork)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_renew_locks_after_fork)
 
 
 class EventSession:

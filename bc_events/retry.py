@@ -22,10 +22,10 @@ class RetryPolicy:
 
     A flush ends within ``total_time`` seconds (plus a few milliseconds of
     bookkeeping) whatever the server does: every attempt's timeout is
-    ``attempt_timeout`` or the time left, whichever is shorter; a wait that
-    would cross the line is not started, and neither is a request once the
-    time is up.  ``Retry-After`` from the server is honoured as a lower bound
-    on the wait.
+    ``attempt_timeout`` or the time left, whichever is shorter; a wait after
+    which too little time would be left is not started, and neither is a
+    request (``attempt_ends``).  ``Retry-After`` from the server is honoured
+    as a lower bound on the wait.
     """
 
     total_time: float = 30.0
@@ -71,6 +71,17 @@ class RetryPolicy:
         retrying it only delays the error.
         """
         return not isinstance(error, LocationValueError) and not _is_tls_configuration_error(error)
+
+    def attempt_ends(self, start: float, deadline: float) -> float | None:
+        """When an attempt starting at ``start`` must end; None if too little of the flush's time is left.
+
+        An attempt gets ``attempt_timeout`` or the time left before ``deadline``,
+        whichever is shorter; none is started with less than 50 ms left (it
+        would time out, and might leave the server a duplicate).
+        """
+        if deadline - start < min(0.05, self.attempt_timeout, self.total_time / 2):
+            return None
+        return min(deadline, start + self.attempt_timeout)
 
     def wait_before_retry(self, retry_number: int, retry_after: float | None) -> float:
         """Seconds to wait before retry ``retry_number`` (1 for the first retry)."""

@@ -98,15 +98,15 @@ class HttpTransport:
         deadline = time.monotonic() + self.retry.total_time
         position = 0
         for batch, url in self._plan(events):
-            if time.monotonic() >= deadline:
+            ends = self.retry.attempt_ends(time.monotonic(), deadline)
+            if ends is None:
                 reason = f"total_time ({self.retry.total_time:g}s) was up before these events could be sent"
                 raise PublishError(reason, events[position:])
             try:
-                self._deliver(batch, url, deadline)
+                self._deliver(batch, url, ends, deadline)
             except PublishError as failure:
-                raise PublishError(
-                    failure.reason, [*failure.undelivered, *events[position + len(batch) :]]
-                ) from None
+                later = events[position + len(batch) :]
+                raise PublishError(failure.reason, [*failure.undelivered, *later]) from None
             position += len(batch)
 
     def close(self) -> None:
@@ -124,11 +124,14 @@ class HttpTransport:
                 for start in range(0, len(batch), MAX_BULK_RECORDS):
                     yield batch[start : start + MAX_BULK_RECORDS], self.publish_bulk_url
 
-    def _deliver(self, batch: list[Event], url: str, deadline: float) -> None:
-        """Send one batch until all is accepted; else ``PublishError`` with what is left of it."""
+    def _deliver(self, batch: list[Event], url: str, ends: float, deadline: float) -> None:
+        """Send one batch until all is accepted; else ``PublishError`` with what is left of it.
+
+        The first attempt must end at ``ends``, the whole batch by ``deadline``.
+        """
         pending, rejected, reasons = batch, list[Event](), list[str]()
         for retry_number in itertools.count(1):
-            outcome = self._attempt(pending, url, deadline)
+            outcome = self._attempt(pending, url, ends)
             if outcome.rejected:
                 rejected += [pending[index] for index in outcome.rejected]
                 reasons.append(outcome.reason)
@@ -136,8 +139,10 @@ class HttpTransport:
             if not pending:
                 break
             wait = self.retry.wait_before_retry(retry_number, outcome.retry_after)
-            if time.monotonic() + wait >= deadline:
+            next_ends = self.retry.attempt_ends(time.monotonic() + wait, deadline)
+            if next_ends is None:
                 raise PublishError(outcome.reason, _in_order(batch, pending, rejected))
+            ends = next_ends
             logger.warning(
                 "event delivery failed (%s); retry %d in %.2fs", outcome.reason, retry_number, wait
             )
@@ -145,10 +150,9 @@ class HttpTransport:
         if rejected:
             raise PublishError("; ".join(dict.fromkeys(reasons)), _in_order(batch, rejected))
 
-    def _attempt(self, events: list[Event], url: str, deadline: float) -> Outcome:
+    def _attempt(self, events: list[Event], url: str, ends: float) -> Outcome:
         bulk = url == self.publish_bulk_url
         body = b"[" + b",".join(event.body for event in events) + b"]" if bulk else events[0].body
-        ends = min(deadline, time.monotonic() + self.retry.attempt_timeout)
         headers = {**self._headers, JOB_ID_HEADER: events[0].job_id}
         try:
             reply = self._pool.post(url, body, headers, ends)

@@ -298,6 +298,10 @@ class _Handler(socketserver.StreamRequestHandler):
         finally:
             api._closed(self.connection)
 
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):  # a reply the client left before reading stays unsent
+            super().finish()
+
     def _serve_one(self, api: EventsAPIServer) -> bool:
         """Serve one request; whether the connection stays open for another."""
         request_line = self.rfile.readline(_MAX_LINE)

@@ -81,6 +81,8 @@ def _read_records(body: Any, reply: RawReply, sent: int, policy: RetryPolicy) ->
     rejected: list[int] = []
     codes: list[str] = []
     for index, record in enumerate(records):
+        if record == SUCCESS:  # the common case first: a bulk reply is read once per 250 events
+            continue
         code = _record_code(record)
         if code == SUCCESS:
             continue
@@ -93,17 +95,17 @@ def _read_records(body: Any, reply: RawReply, sent: int, policy: RetryPolicy) ->
 
 def describe_rejections(codes: Sequence[str]) -> str:
     """A short summary of failed records, e.g. ``2 record(s) failed (ValidationException)``."""
-    return f"{len(codes)} record(s) failed ({', '.join(sorted(set(codes)))})"
+    return f"{len(codes)} record(s) failed ({', '.join(printable(code) for code in sorted(set(codes)))})"
 
 
 def _record_code(record: Any) -> str:
     if isinstance(record, str):
-        return printable(record)
+        return record
     if isinstance(record, dict):
         for key in ("errorType", "ErrorCode", "status"):
             if isinstance(record.get(key), str):
-                return printable(record[key])
-    return f"unreadable record result {printable(repr(record))}"
+                return str(record[key])
+    return f"unreadable record result {repr(record)[:200]}"
 
 
 def _retry_after(reply: RawReply) -> float | None:

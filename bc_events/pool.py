@@ -112,7 +112,9 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _time_left() -> float:
+def _time_left() -> float | None:
+    if _attempt.deadline == math.inf:  # not inside ConnectionPool.post: no deadline to keep
+        return None
     left = _attempt.deadline - time.monotonic()
     if left <= 0:
         raise TimeoutError("the attempt's time is up")

@@ -51,6 +51,8 @@ class RawServer:
         with contextlib.suppress(OSError), connection:
             if self._tls is not None:
                 connection = self._tls.wrap_socket(connection, server_side=True)
+                with self._lock:  # the plain socket object is detached now: stop() shuts this one
+                    self._open.append(connection)
             self._handle(connection, self._stopping)
 
     def stop(self) -> None:

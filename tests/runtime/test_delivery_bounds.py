@@ -234,3 +234,35 @@ def test_https_to_a_plain_http_server_fails_at_once() -> None:
         client.close()
     assert time.monotonic() - started < SLACK
     assert server.connections == 1
+
+
+def test_https_delivers_and_its_attempts_end_in_time_too(
+    certificate_authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TLS path: delivery works, and a trickled reply is cut as over plain HTTP."""
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(tls)
+    requests: list[bytes] = []
+
+    def handle(connection: socket.socket, stopping: threading.Event) -> None:
+        while True:
+            requests.append(read_request(connection))
+            if len(requests) >= 2:
+                trickle(connection, stopping, endless_head(), pause=0.02)
+                return
+            body = b'{"status": "Success"}'
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    with certificate_authority.cert_pem.tempfile() as ca_file, RawServer(handle, tls=tls) as server:
+        monkeypatch.setenv("SSL_CERT_FILE", ca_file)  # the system's trust store, as OpenSSL reads it
+        client = client_for(server.url, total_time=0.8, attempt_timeout=0.5)
+        session = client.service_session("job-1")
+        publish_tests(session, 1)
+        session.flush()
+        publish_tests(session, 1, prefix="slow")
+        started = time.monotonic()
+        with pytest.raises(PublishError):
+            session.flush()
+        assert time.monotonic() - started < 0.8 + SLACK
+        client.close()
+    assert b"x-britecore-job-id: job-1" in requests[0]

@@ -141,7 +141,8 @@ class HttpTransport:
             wait = self.retry.wait_before_retry(retry_number, outcome.retry_after)
             next_ends = self.retry.attempt_ends(time.monotonic() + wait, deadline)
             if next_ends is None:
-                raise PublishError(outcome.reason, _in_order(batch, pending, rejected))
+                reason = "; ".join(dict.fromkeys([*reasons, outcome.reason]))
+                raise PublishError(reason, _in_order(batch, pending, rejected))
             ends = next_ends
             logger.warning(
                 "event delivery failed (%s); retry %d in %.2fs", outcome.reason, retry_number, wait

@@ -80,7 +80,7 @@ class Faults:
     reply.  Requests no rule takes are handled normally, or by the random
     mode of ``random_rejections``.  Faulted events are not recorded as
     accepted, except the records a partial bulk failure lets through and the
-    requests ``delay`` lets through late.
+    requests ``delay`` and ``trickle`` let through late.
     """
 
     def __init__(self) -> None:

@@ -173,9 +173,10 @@ class _DeadlineHTTPSConnection(HTTPSConnection):
         super().send(data)
 
 
+# pyright reads urllib3's connection protocols more strictly than urllib3's own classes meet them.
 class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _DeadlineHTTPConnection
+    ConnectionCls = _DeadlineHTTPConnection  # pyright: ignore[reportAssignmentType]
 
 
 class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _DeadlineHTTPSConnection
+    ConnectionCls = _DeadlineHTTPSConnection  # pyright: ignore[reportAssignmentType]

@@ -284,7 +284,9 @@ class _RandomRejections:
     slow_seconds: float
 
     def outcome(self, request: Request) -> Outcome | None:
-        kinds = [kind for kind in self.kinds if request.bulk or kind not in ("partial", "mismatch")]
+        kinds: list[RandomKind] = [
+            kind for kind in self.kinds if request.bulk or kind not in ("partial", "mismatch")
+        ]
         if not kinds or self.rng.random() >= self.rate:
             return None
         kind = self.rng.choice(kinds)

@@ -213,7 +213,7 @@ def test_every_retryable_record_code_is_retried(
 def test_persistent_partial_failure_leaves_exactly_the_failed_events_queued(
     api: EventsAPIServer, make_client: MakeClient
 ) -> None:
-    session = make_client(total_time=0.3).service_session("job-1")
+    session = make_client(total_time=1.0).service_session("job-1")
     ids = publish_tests(session, 300)
     failing = {"e3", "e120", "e260"}
     api.faults.partial_bulk_failure(lambda index, envelope: envelope["data"]["id"] in failing, times=1000)
@@ -321,7 +321,7 @@ def test_records_list_of_the_wrong_length_leaves_the_events_undelivered(
 def test_chunk_1_accepted_chunk_2_failing_never_resends_chunk_1(
     api: EventsAPIServer, make_client: MakeClient, fault: str
 ) -> None:
-    session = make_client(total_time=0.3).service_session("job-1")
+    session = make_client(total_time=1.0).service_session("job-1")
     ids = publish_tests(session, 600)
     if fault == "reject":
         api.faults.reject(after=1)
@@ -450,14 +450,16 @@ def test_2xx_with_another_error_type_is_rejected(
 def test_a_newline_in_a_reply_cannot_forge_a_log_line(
     api: EventsAPIServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture, count: int
 ) -> None:
-    session = make_client(total_time=0.3).service_session("job-1")
+    session = make_client().service_session("job-1")
     publish_tests(session, count)
     forged = "oops\nINFO bc.events all events delivered\r\x1b[2K"
-    api.faults.respond(503, forged, times=10_000)
+    api.faults.respond(503, forged, times=2)  # retried: logged as warnings
+    api.faults.respond(400, forged)  # not retried: raised
     with pytest.raises(PublishError) as raised:
         session.flush()
     warnings = [record.getMessage() for record in caplog.records if record.name == "bc.events"]
-    assert warnings
+    assert len(warnings) == 2
+    assert "oops\\nINFO bc.events" in warnings[0]
     for text in [*warnings, str(raised.value), raised.value.reason]:
         assert "\n" not in text
         assert "\r" not in text

@@ -21,10 +21,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+import pytest
+
 from bc_events import EventClient, EventSession, PublishError, RetryPolicy
 from bc_events.testing import EventsAPIServer, RandomKind
 
 from .support import TOPICS, accepted_ids, publish_tests
+
+# Forking a process that runs threads (the local server's) is the situation under test;
+# Python 3.12+ warns about it in general.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 
 THREADS = 8
 ROUNDS = 12

@@ -24,6 +24,10 @@ from bc_events.testing import EventsAPIServer
 
 from .support import TOPICS, accepted_ids, publish_tests
 
+# Forking a process that runs threads (the local server's) is the situation under test;
+# Python 3.12+ warns about it in general.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
 CHILDREN = 4
 ROUNDS = 30
 NO_RETRIES = RetryPolicy(total_time=10.0, attempt_timeout=10.0, initial_backoff=60.0, max_backoff=60.0)

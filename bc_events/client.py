@@ -12,6 +12,7 @@ from bc_events.session import EventSession, check_text_id
 from bc_events.topics import Topic, TopicSource, load_topic_definitions, topic_name
 from bc_events.transport import HttpTransport, LoggingTransport, RetryPolicy, Transport
 from bc_events.validation import PayloadValidator
+from bc_events.wire import BULK_PATH, EVENTS_PATH
 
 
 class EventClient:
@@ -58,12 +59,12 @@ class EventClient:
     @property
     def publish_url(self) -> str | None:
         """``{api_url}/events``, or None when events are only logged."""
-        return f"{self.api_url}/events" if self.api_url else None
+        return self.api_url + EVENTS_PATH if self.api_url else None
 
     @property
     def publish_bulk_url(self) -> str | None:
         """``{api_url}/events/bulk/``, or None when events are only logged."""
-        return f"{self.api_url}/events/bulk/" if self.api_url else None
+        return self.api_url + BULK_PATH if self.api_url else None
 
     def _default_transport(self, retry: RetryPolicy | None) -> Transport:
         if self.api_url is None:

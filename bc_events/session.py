@@ -160,7 +160,7 @@ class EventSession:
             if not batch:
                 return
             try:
-                self.client.transport.send(batch)
+                self.client.transport.send(batch, cancelled=lambda: self._rollbacks != rollbacks)
             except PublishError as error:
                 self._requeue(error.undelivered, rollbacks)
                 raise
@@ -173,9 +173,10 @@ class EventSession:
     def rollback(self) -> None:
         """Drop every queued event without sending it.
 
-        A flush running in another thread keeps the requests it has started,
-        but what it fails to deliver is dropped instead of queued again, so no
-        later flush sends an event this rollback dropped.
+        A flush running in another thread finishes the request it is in (those
+        events may already be on the wire) but starts no other request or retry,
+        and what it did not deliver is dropped instead of queued again: no event
+        this rollback dropped is sent afterwards.
         """
         with self._queue_lock:
             self._queue.clear()

@@ -12,7 +12,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -30,11 +30,23 @@ __all__ = ["HttpTransport", "LoggingTransport", "RecordingTransport", "RetryPoli
 logger = logging.getLogger("bc.events")
 
 
+Cancelled = Callable[[], bool]
+"""Asked before each request of a send: True stops it (the session was rolled back meanwhile)."""
+
+
+def never_cancelled() -> bool:
+    return False
+
+
 class Transport(Protocol):
     """What ``EventClient`` needs to deliver events (shaped like an httpx transport)."""
 
-    def send(self, events: Sequence[Event]) -> None:
-        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered ones."""
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered ones.
+
+        ``cancelled()`` is asked before every request a send makes: once it is
+        True, no further request starts and what is left is reported undelivered.
+        """
 
     def close(self) -> None:
         """Release connections; the transport is not used afterwards."""
@@ -43,7 +55,7 @@ class Transport(Protocol):
 class LoggingTransport:
     """Logs each event on the ``bc.events`` logger and sends nothing (``api_url=None``)."""
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         for event in events:
             logger.info("event %s (job %s): %s", event.topic_name, event.job_id, event.body.decode())
 
@@ -58,7 +70,7 @@ class RecordingTransport:
         self.delivered: list[Event] = []
         self._lock = threading.Lock()
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         with self._lock:
             self.delivered.extend(events)
 
@@ -90,7 +102,7 @@ class HttpTransport:
         self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{_version()}"}
         self._closed = False
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         if self._closed:
             raise RuntimeError(
                 "this HttpTransport (or its EventClient) is closed; create a new one to publish"
@@ -102,8 +114,10 @@ class HttpTransport:
             if ends is None:
                 reason = f"total_time ({self.retry.total_time:g}s) was up before these events could be sent"
                 raise PublishError(reason, events[position:])
+            if cancelled():
+                raise PublishError(_CANCELLED, events[position:])
             try:
-                self._deliver(batch, url, ends, deadline)
+                self._deliver(batch, url, ends, deadline, cancelled)
             except PublishError as failure:
                 later = events[position + len(batch) :]
                 raise PublishError(failure.reason, [*failure.undelivered, *later]) from None
@@ -124,7 +138,9 @@ class HttpTransport:
                 for start in range(0, len(batch), MAX_BULK_RECORDS):
                     yield batch[start : start + MAX_BULK_RECORDS], self.publish_bulk_url
 
-    def _deliver(self, batch: list[Event], url: str, ends: float, deadline: float) -> None:
+    def _deliver(
+        self, batch: list[Event], url: str, ends: float, deadline: float, cancelled: Cancelled
+    ) -> None:
         """Send one batch until all is accepted; else ``PublishError`` with what is left of it.
 
         The first attempt must end at ``ends``, the whole batch by ``deadline``.
@@ -148,6 +164,8 @@ class HttpTransport:
                 "event delivery failed (%s); retry %d in %.2fs", outcome.reason, retry_number, wait
             )
             time.sleep(wait)
+            if cancelled():
+                raise PublishError(_CANCELLED, _in_order(batch, pending, rejected))
         if rejected:
             raise PublishError("; ".join(dict.fromkeys(reasons)), _in_order(batch, rejected))
 
@@ -161,6 +179,9 @@ class HttpTransport:
             reason = printable(f"{type(error).__name__}: {error}", limit=300)
             return Outcome.whole(len(events), reason, retryable=self.retry.is_retryable_error(error))
         return read_reply(reply, len(events), bulk, self.retry)
+
+
+_CANCELLED = "the send was cancelled (the session was rolled back) before these events were sent"
 
 
 def _in_order(batch: list[Event], *groups: list[Event]) -> list[Event]:

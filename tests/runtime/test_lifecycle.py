@@ -11,6 +11,7 @@ import pytest
 
 from bc_events import Event, EventClient, EventSession, PublishError, RecordingTransport
 from bc_events.testing import EventsAPIServer
+from bc_events.transport import Cancelled, never_cancelled
 
 from .support import FAST, TOPICS, publish_tests
 
@@ -22,7 +23,7 @@ class ClosableTransport(RecordingTransport):
         super().__init__()
         self.closed = 0
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         assert not self.closed, "sent after close()"
         super().send(events)
 

@@ -113,3 +113,39 @@ def test_a_failed_flush_without_rollback_still_keeps_its_events(
     api.faults.clear()
     session.flush()
     assert accepted_ids(api) == ["kept0", "kept1", "kept2"]
+
+
+@pytest.mark.parametrize("count", [3, 520], ids=["single-requests", "bulk-requests"])
+def test_rollback_stops_an_in_flight_flush_from_starting_more_requests(
+    api: EventsAPIServer, make_client: MakeClient, count: int
+) -> None:
+    session = make_client(total_time=10.0, attempt_timeout=5.0).user_session("user-1", "job-1")
+    publish_tests(session, count, "dropped")
+    api.faults.delay(1.0, times=1)  # the first request is on the wire while we roll back
+    thread, outcome = flush_in_thread(session)
+    time.sleep(0.4)  # the server logs a request when it replies: 0.6 s from now
+    session.rollback()
+    thread.join(timeout=30)
+    assert isinstance(outcome[0], PublishError)
+    assert "rolled back" in str(outcome[0])
+    time.sleep(0.2)
+    # At most the request that was on the wire (none if this loaded machine had not sent it yet).
+    assert len(api.request_log) <= 1, "no request may start after rollback() returned"
+    assert len(api.accepted) in {0, 1 if count <= 5 else 250}
+    assert session.events == []
+
+
+def test_rollback_stops_the_retries_of_an_in_flight_flush(
+    api: EventsAPIServer, make_client: MakeClient
+) -> None:
+    session = make_client(total_time=10.0, initial_backoff=0.3, max_backoff=0.3).user_session(
+        "user-1", "job-1"
+    )
+    publish_tests(session, 1, "dropped")
+    api.faults.server_error(times=1_000_000)
+    thread, outcome = flush_in_thread(session)
+    wait_for(lambda: len(api.request_log) >= 1)  # the first attempt failed; the flush waits to retry
+    session.rollback()
+    thread.join(timeout=30)
+    assert isinstance(outcome[0], PublishError)
+    assert len(api.request_log) == 1, "the retry after rollback() must not be sent"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from bc_events.errors import UnknownTopicError
@@ -38,6 +39,8 @@ class EventClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         definitions = load_topic_definitions(topic_definitions)
+        for warning in definitions.warnings:  # logged, not raised: a running service keeps its topics
+            logging.getLogger("bc.events").warning("%s", warning)
         self.api_url = api_url.rstrip("/") if api_url else None
         self.service_name = service_name
         self.default_category = definitions.default_category

@@ -187,6 +187,7 @@ class Recorder:
             if draft_of(value) is None and topic is not None:
                 self.problems.append(Finding(line, topic, unknown_draft_message(value)))
         warnings = [warning for warning in map(_quote_hint, self._plain_values) if warning is not None]
+        warnings.sort(key=lambda finding: finding.line or 0)
         self.problems.sort(key=lambda finding: finding.line or 0)
         return ParsedTopics(document, self.topic_lines, self.source_map, self.problems, warnings)
 

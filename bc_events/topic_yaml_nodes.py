@@ -196,7 +196,7 @@ def _note_plain(
     recorder: Recorder,
     topic: int | None,
 ) -> None:
-    if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag != _STR_TAG:
+    if isinstance(node, yaml.ScalarNode) and not node.style and node.tag != _STR_TAG:
         value = built[node]
         if value is not None:
             recorder.plain_value(holder, keyword, node.value, value, node.start_mark.line + 1, topic)

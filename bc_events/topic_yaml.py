@@ -201,37 +201,44 @@ class _EventBuilder:
         frame = self._stack[-1]
         frame[_SIZE] += size
         container = frame[_CONTAINER]
-        line = event.start_mark.line  # type: ignore[union-attr]
-        if isinstance(container, list):
+        key = frame[_KEY]
+        if key is not _NO_KEY:  # a mapping's value: the most common case first
+            container[key] = value
+            frame[_KEY] = _NO_KEY
+        elif isinstance(container, list):
+            line = event.start_mark.line  # type: ignore[union-attr]
             container.append(value)
             frame[_ENTRY].append(line)
             if container is self._topics:
                 self._recorder.topic_lines.append({"": line + 1})
-        elif frame[_KEY] is _NO_KEY:
-            if isinstance(value, (dict, list)):
-                raise _Unsupported  # a complex key
-            self._key(frame, value, event)
+        elif isinstance(value, (dict, list)):
+            raise _Unsupported  # a complex key
+        elif value in container or not isinstance(value, str) or value == "$schema":
+            self._unusual_key(frame, value, event)
         else:
-            container[frame[_KEY]] = value
-            frame[_KEY] = _NO_KEY
+            frame[_KEY] = value
+            line = event.start_mark.line  # type: ignore[union-attr]
+            frame[_ENTRY].append(line)
+            if len(self._stack) == 3 and self._stack[1][_CONTAINER] is self._topics:
+                self._recorder.topic_lines[-1][value] = line + 1
 
-    def _key(self, frame: list[Any], key: Any, event: yaml.Event) -> None:
+    def _unusual_key(self, frame: list[Any], key: Any, event: yaml.Event) -> None:
+        """A key already in its mapping, not a string, or ``$schema``."""
         container = frame[_CONTAINER]
         line = event.start_mark.line  # type: ignore[union-attr]
-        written = getattr(event, "value", None)
+        written = getattr(event, "value", None) or str(key)
         if key in container:
             first = self._recorder.source_map.line_of(container, [key])
-            self._recorder.duplicate_key(written or str(key), first, line + 1, self._topic())
+            self._recorder.duplicate_key(written, first, line + 1, self._topic())
         else:
             frame[_ENTRY].append(line)
         frame[_KEY] = key
         if not isinstance(key, str):
             self._recorder.source_map.written_key(container, key, written)
-            self._recorder.non_string_key(written or str(key), key, line + 1, self._topic())
+            self._recorder.non_string_key(written, key, line + 1, self._topic())
         elif key == "$schema":
             self._recorder.dialect(container, line + 1, self._topic())
-        stack = self._stack
-        if len(stack) == 3 and stack[1][_CONTAINER] is self._topics and isinstance(key, str):
+        if isinstance(key, str) and len(self._stack) == 3 and self._stack[1][_CONTAINER] is self._topics:
             self._recorder.topic_lines[-1][key] = line + 1
 
 

@@ -39,6 +39,7 @@ from bc_events.topic_source import (
     Recorder,
     SourceMap,
 )
+from bc_events.topic_yaml_nodes import parse_with_nodes
 
 __all__ = ["MAX_ALIAS_EXPANSION", "KeyLines", "ParsedTopics", "SourceMap", "parse_topic_yaml"]
 
@@ -62,8 +63,6 @@ def parse_topic_yaml(text: str, source: str) -> ParsedTopics:
             pass
         except yaml.YAMLError:
             pass  # the full loader reports it, with its position
-    from bc_events.topic_yaml_nodes import parse_with_nodes
-
     return parse_with_nodes(text, source)
 
 

@@ -2,7 +2,9 @@
 
 The node graph is checked before anything is constructed (duplicate keys,
 recursive aliases, alias expansion: all walked iteratively, each node once),
-then mapped to the constructed values for the lines of every node.
+then mapped to the constructed values for the lines of every node.  Nodes
+do not keep where an alias was written: a problem found at an alias is placed
+at its key's line in a mapping, at its sequence's first line in a sequence.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ loader) report into a ``Recorder``, so they find the same things in the same wor
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,15 +60,16 @@ class SourceMap:
     __slots__ = ("_entries", "_written")
 
     def __init__(self) -> None:
-        # id -> [collection, its line, line of each key (mapping) or item (sequence)], 0-based
-        self._entries: dict[int, list[Any]] = {}
+        # id -> (collection, lines): its line, then the line of each key (mapping) or item
+        # (sequence), 0-based, packed (a 5 MB file has a quarter of a million keys)
+        self._entries: dict[int, tuple[Any, array[int]]] = {}
         self._written: dict[tuple[int, Any], str] = {}
 
-    def enter(self, container: Any, line: int) -> list[Any]:
+    def enter(self, container: Any, line: int) -> array[int]:
         """Register ``container``, written at 0-based ``line``; its keys' or items' lines go on the result."""
-        entry = [container, line]
-        self._entries[id(container)] = entry
-        return entry
+        lines = array("L", (line,))
+        self._entries[id(container)] = (container, lines)
+        return lines
 
     def written_key(self, container: Any, key: Any, text: str | None) -> None:
         """Remember how a key that is not a string (``yes``, ``1.0``) was written."""
@@ -87,16 +89,17 @@ class SourceMap:
         entry = self._entries.get(id(root))
         if entry is None or entry[0] is not root:
             return None
-        line: int = entry[1] + 1
+        line: int = entry[1][0] + 1
         node = root
         for step in path:
             entry = self._entries.get(id(node))
             if entry is None or entry[0] is not node:
                 break
             index = _child_index(node, step)
-            if index is None or index + 2 >= len(entry):
+            lines = entry[1]
+            if index is None or index + 1 >= len(lines):
                 break
-            line = entry[index + 2] + 1
+            line = lines[index + 1] + 1
             node = node[list(node)[index]] if isinstance(node, dict) else node[index]
         return line
 

@@ -157,7 +157,7 @@ class _EventBuilder:
         line = _line(event)
         for frame in self._stack:
             if frame[_CONTAINER] is value:
-                self._recorder.recursive_alias(line, frame[_ENTRY][1] + 1, self._topic())
+                self._recorder.recursive_alias(line, frame[_ENTRY][0] + 1, self._topic())
                 self._add(None, event, 1)
                 return
         size = self._sizes[anchor]  # type: ignore[index]

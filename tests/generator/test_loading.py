@@ -167,3 +167,14 @@ def test_string_enum_values_yaml_reads_otherwise_are_warned_about_on_stderr(tmp_
     quoted = NORWAY.replace("NO,", "'NO',").replace("1.10", "'1.10'")
     path.write_text(quoted, encoding="utf-8")
     assert "is read by YAML" not in run(GENERATOR, path).stderr
+
+
+def test_a_generator_warning_names_the_line_of_its_schema_node(tmp_path: Path) -> None:
+    path = tmp_path / "topics.yaml"
+    schema = "    Schema:\n      type: object\n      properties:\n        a: {type: string}\n        b:\n"
+    path.write_text(HEAD + schema + "          not: {type: string}\n", encoding="utf-8")
+    result = run(GENERATOR, path)
+    assert result.returncode == 0, result.stderr
+    [warning] = result.stderr.splitlines()
+    expected = f"{path}:9: topic testing.TestCreated: warning: Schema/properties/b: not "
+    assert warning.startswith(expected), warning

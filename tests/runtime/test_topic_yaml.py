@@ -70,7 +70,7 @@ def node_lines(parsed: ParsedTopics) -> list[tuple[tuple[object, ...], int | Non
         found.append((path, parsed.source_map.line_of(parsed.document, list(path))))
         node = parsed.document
         for step in path:
-            node = node[step]  # type: ignore[index]
+            node = node[step]
         if isinstance(node, dict):
             stack.extend((*path, key) for key in node)
         elif isinstance(node, list):

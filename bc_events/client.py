@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import ClassVar, Self
 from urllib.parse import urlsplit
@@ -47,6 +48,8 @@ class EventClient:
         self.api_url = checked_api_url(api_url)
         check_text_id(service_name, "service_name")
         definitions = load_topic_definitions(topic_definitions)
+        for warning in definitions.warnings:  # logged, not raised: a running service keeps its topics
+            logging.getLogger("bc.events").warning("%s", warning)
         self.service_name = service_name
         self.default_category = definitions.default_category
         self.topic_table: dict[str, Topic] = definitions.table()

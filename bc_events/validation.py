@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from bc_events.drafts import refuse_retrieval, validator_class
 from bc_events.errors import EventValidationError, TopicDefinitionError
 from bc_events.topics import Topic
 
@@ -36,8 +37,9 @@ class PayloadValidator:
     """Checks ``data`` against one topic's schema; compiled once, reused for every publish.
 
     A schema without ``$schema`` is read as draft 7, the draft topic files are
-    written in.  ``format`` is an annotation, not an assertion (as in draft 7's
-    default), so a payload is never rejected for, say, an unusual date string.
+    written in (``bc_events.drafts``; nothing is fetched).  ``format`` is an
+    annotation, not an assertion (as in draft 7's default), so a payload is
+    never rejected for, say, an unusual date string.
     """
 
     __slots__ = ("_topic_name", "_validator")
@@ -46,16 +48,14 @@ class PayloadValidator:
         self._topic_name = topic.name
         schema = dict(topic.schema)
         try:
-            if "$schema" in schema:
-                self._validator = jsonschema_rs.validator_for(schema, validate_formats=False)
-            else:
-                self._validator = jsonschema_rs.Draft7Validator(schema, validate_formats=False)
+            validator = validator_class(schema)
+            self._validator = validator(schema, validate_formats=False, retriever=refuse_retrieval)
         except (jsonschema_rs.ValidationError, ValueError) as error:
             problem = str(error).splitlines()[0]
             raise TopicDefinitionError(
                 f"Schema is not a valid JSON Schema: {problem}",
                 source=source,
-                line=topic.line,
+                line=topic.line_at(getattr(error, "instance_path", ())),  # the offending schema node
                 topic=topic.name,
             ) from None
 

@@ -245,10 +245,11 @@ def _branches_of(nodes: tuple[Mapping[str, Any], ...]) -> list[Branch]:
                 atoms &= {atom_of(value) for value in values}
         if isinstance(node.get("multipleOf"), int) or float(node.get("multipleOf", 0.5)).is_integer():
             atoms.discard("fraction")  # a multiple of a whole number is whole
-    return [_branch(atom, nodes) for atom in sorted(atoms)]
+    return [make_branch(atom, nodes) for atom in sorted(atoms)]
 
 
-def _branch(atom: str, nodes: tuple[Mapping[str, Any], ...]) -> Branch:
+def make_branch(atom: str, nodes: tuple[Mapping[str, Any], ...]) -> Branch:
+    """The branch of values of type ``atom`` that satisfy every one of the plain ``nodes``."""
     branch = Branch(atom, nodes)
     for node in nodes:
         for keyword in ("enum", "const"):

@@ -21,12 +21,13 @@ from typing import Any
 
 from bc_events.compat.accept import Acceptance
 from bc_events.compat.same import Sameness
-from bc_events.compat.schema import Branch, Conj, Space
+from bc_events.compat.schema import Branch, Conj, Space, make_branch
 from bc_events.compat.values import ATOM_NAMES
 from bc_events.compat.wording import Wording
 
 _NO_DEPTH = 1 << 30
 _MAX_PATTERN_CLASSES = 4
+_MAX_CASES = 32
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Checker:
         self._active: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         self._lowest = _NO_DEPTH
         self._sameness = Sameness(a, b)
+        self._keep: list[Any] = []
 
     def check(self) -> list[Difference]:
         """The differences between the two roots (none: A is a subset of B)."""
@@ -112,7 +114,40 @@ class Checker:
                 return []
             if best is None or len(found) < len(best):
                 best = found
-        return best or []
+        if len(candidates) == 1:
+            return best or []
+        if self._covered_case_by_case(a, candidates):
+            return []
+        # No single alternative takes every value of A, but together they might: not a proof of a break.
+        return [
+            replace(d, change=self.say.undecided("anyOf/oneOf") + ": " + d.change, keyword="anyOf/oneOf")
+            for d in best or []
+        ]
+
+    def _covered_case_by_case(self, a: Branch, candidates: list[Branch]) -> bool:
+        """Whether splitting A on the values of a required property puts each part in one alternative."""
+        if a.atom != "object":
+            return False
+        for name in sorted(a.required):
+            values = self._finite_values(self.a.property_conj(a, name))
+            if values is None:
+                continue
+            pinned = [self._pinned(a, name, value) for value in values]
+            if all(not self._branch_in_union(part, candidates) for part in pinned):
+                return True
+        return False
+
+    def _finite_values(self, conj: Conj) -> list[Any] | None:
+        branches = self.a.branches(conj).branches
+        if not branches or any(b.enum is None for b in branches):
+            return None
+        values = [value for b in branches for value in (b.enum or {}).values()]
+        return values if len(values) <= _MAX_CASES else None
+
+    def _pinned(self, a: Branch, name: str, value: Any) -> Branch:
+        node = {"properties": {name: {"const": value}}}
+        self._keep.append(node)  # its id() is part of cache keys
+        return make_branch(a.atom, (*a.nodes, node))
 
     def _values_in_union(self, a: Branch, candidates: list[Branch]) -> list[Difference]:
         found = []

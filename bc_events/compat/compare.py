@@ -84,11 +84,10 @@ def compare_topic(
     old: Topic, old_source: str, new: Topic, new_source: str, directions: tuple[str, ...]
 ) -> list[Finding]:
     """The findings for one topic present on both sides."""
-    if _same(old.schema, new.schema):
-        return []
     spaces = {"old": _space(old), "new": _space(new)}
+    sameness = Sameness(spaces["old"], spaces["new"])  # shared: most of two similar schemas is the same
     try:
-        if Sameness(spaces["old"], spaces["new"]).same(old.schema, new.schema):
+        if sameness.same(spaces["old"].root, spaces["new"].root):
             return []
     except SchemaProblem:
         pass  # reported below, naming the side it is on
@@ -96,7 +95,7 @@ def compare_topic(
     for direction in directions:
         a, b = ("old", "new") if direction == BACKWARD else ("new", "old")
         try:
-            differences = Checker(spaces[a], spaces[b], Wording(direction)).check()
+            differences = Checker(spaces[a], spaces[b], Wording(direction), sameness=sameness).check()
         except SchemaProblem as problem:
             culprit = (old_source, old) if _broken(spaces["old"]) else (new_source, new)
             raise TopicDefinitionError(
@@ -104,11 +103,6 @@ def compare_topic(
             ) from None
         findings.extend(_finding(new, new_source, direction, d) for d in _unique(differences))
     return findings
-
-
-def _same(old: Any, new: Any) -> bool:
-    # JSON text, not ==: Python's True == 1 would hide a const change.
-    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
 
 
 def _space(topic: Topic) -> Space:

@@ -46,14 +46,19 @@ class Difference:
 class Checker:
     """Compares schemas of space ``a`` with schemas of space ``b`` (is A a subset of B?)."""
 
-    def __init__(self, a: Space, b: Space, wording: Wording, shortcut: bool = True) -> None:
-        """``shortcut=False`` skips the structural-sameness shortcut (to test the check itself)."""
+    def __init__(
+        self, a: Space, b: Space, wording: Wording, shortcut: bool = True, sameness: Sameness | None = None
+    ) -> None:
+        """``shortcut=False`` skips the structural-sameness shortcut (to test the check itself).
+
+        ``sameness`` may be shared with other checkers of the same two spaces, either way round.
+        """
         self.a, self.b, self.say = a, b, wording
         self._shortcut = shortcut
         self._cache: dict[tuple[tuple[int, ...], tuple[int, ...]], list[Difference]] = {}
         self._active: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         self._lowest = _NO_DEPTH
-        self._sameness = Sameness(a, b)
+        self._sameness = sameness if sameness is not None else Sameness(a, b)
         self._keep: list[Any] = []
 
     def check(self) -> list[Difference]:
@@ -97,7 +102,10 @@ class Checker:
         return found
 
     def _same(self, a_conj: Conj, b_conj: Conj) -> bool:
-        return len(a_conj) == len(b_conj) and all(map(self._sameness.same, a_conj, b_conj))
+        return len(a_conj) == len(b_conj) and all(map(self._same_node, a_conj, b_conj))
+
+    def _same_node(self, x: Any, y: Any) -> bool:
+        return self._sameness.same(x, y) if self._sameness.a is self.a else self._sameness.same(y, x)
 
     def _branch_in_union(self, a: Branch, union: list[Branch], split: bool = True) -> list[Difference]:
         candidates = [b for b in union if b.atom == a.atom]
@@ -171,7 +179,7 @@ class Checker:
         found = [
             Difference((), self.say.undecided(keyword), keyword)
             for keyword, theirs in b.opaque
-            if not any(k == keyword and self._sameness.same(mine, theirs) for k, mine in a.opaque)
+            if not any(k == keyword and self._same_node(mine, theirs) for k, mine in a.opaque)
         ]
         if b.patterns - a.patterns:
             found.append(Difference((), self.say.undecided("pattern"), "pattern"))

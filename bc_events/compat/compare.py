@@ -84,6 +84,11 @@ def compare_topic(
     old: Topic, old_source: str, new: Topic, new_source: str, directions: tuple[str, ...]
 ) -> list[Finding]:
     """The findings for one topic present on both sides."""
+    if not (_supported(old.schema) and _supported(new.schema)):
+        if json.dumps(old.schema, sort_keys=True) == json.dumps(new.schema, sort_keys=True):
+            return []
+        change = "cannot prove compatible: '$schema' is not draft 7 (or 6), the drafts compared"
+        return [Finding(new_source, new.line, new.name, "$", change, d, "$schema") for d in directions]
     spaces = {"old": _space(old), "new": _space(new)}
     sameness = Sameness(spaces["old"], spaces["new"])  # shared: most of two similar schemas is the same
     try:
@@ -103,6 +108,14 @@ def compare_topic(
             ) from None
         findings.extend(_finding(new, new_source, direction, d) for d in _unique(differences))
     return findings
+
+
+def _supported(schema: Any) -> bool:
+    """Draft 7 (the default for topic files) or draft 6: what the normalisation knows the keywords of."""
+    declared = schema.get("$schema")
+    return declared is None or (
+        isinstance(declared, str) and ("draft-07" in declared or "draft-06" in declared)
+    )
 
 
 def _space(topic: Topic) -> Space:

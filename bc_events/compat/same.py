@@ -12,28 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bc_events.compat.schema import Space
+from bc_events.compat.schema import ANNOTATIONS, Space
 from bc_events.compat.values import vkey
 
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "examples",
-        "format",
-        "$comment",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$schema",
-        "$id",
-        "definitions",
-        "$defs",
-        "contentMediaType",
-        "contentEncoding",
-    }
-)
 _SCHEMA = frozenset(
     {
         "additionalProperties",
@@ -87,8 +68,8 @@ class Sameness:
         return known
 
     def _mappings(self, x: Mapping[str, Any], y: Mapping[str, Any]) -> bool:
-        keys = set(x) - ANNOTATIONS
-        if keys != set(y) - ANNOTATIONS:
+        keys = {k for k in x if k not in ANNOTATIONS and not k.startswith("x-")}
+        if keys != {k for k in y if k not in ANNOTATIONS and not k.startswith("x-")}:
             return False
         return all(self._keyword(k, x[k], y[k]) for k in keys)
 

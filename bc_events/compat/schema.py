@@ -35,8 +35,25 @@ Conj = tuple[Node, ...]
 """Schema nodes that all apply to the same value (an empty one accepts everything)."""
 
 _COMBINATORS = frozenset({"$ref", "allOf", "anyOf", "oneOf"})
-# Keywords the comparison does not decide: equal on both sides is fine, otherwise "cannot prove".
-OPAQUE_KEYWORDS = ("not", "if", "then", "else", "dependencies", "contains", "propertyNames")
+ANNOTATIONS = frozenset(
+    {
+        "title", "description", "examples", "format", "$comment", "default", "deprecated", "readOnly",
+        "writeOnly", "$schema", "$id", "definitions", "$defs", "contentMediaType", "contentEncoding",
+    }
+)  # fmt: skip
+"""Keywords validation ignores (``format`` too: the runtime does not assert formats)."""
+
+DECIDED = frozenset(
+    {
+        "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "multipleOf", "minLength", "maxLength", "pattern", "items", "additionalItems", "minItems",
+        "maxItems", "uniqueItems", "properties", "required", "additionalProperties",
+        "patternProperties", "minProperties", "maxProperties",
+    }
+)  # fmt: skip
+"""Keywords the subset check reasons about; every other one (``not``, ``if``, ``dependencies``,
+``contains``, ``propertyNames``, anything unknown) is opaque: the same on both sides is fine,
+otherwise "cannot prove compatible".  ``x-`` keywords are annotations."""
 _MAX_BRANCHES = 256
 
 
@@ -271,12 +288,18 @@ def make_branch(atom: str, nodes: tuple[Mapping[str, Any], ...]) -> Branch:
         if "required" in node:
             branch.required |= frozenset(node["required"])
         branch.unique = branch.unique or node.get("uniqueItems", False) is True
-        branch.opaque += tuple((k, node[k]) for k in OPAQUE_KEYWORDS if k in node)
+        branch.opaque += tuple((k, v) for k, v in node.items() if _opaque(k, v))
     if atom == "null" and branch.enum is None:
         branch.enum = {vkey(None): None}
     if atom == "boolean" and branch.enum is None:
         branch.enum = {vkey(True): True, vkey(False): False}
     return branch
+
+
+def _opaque(keyword: str, value: Any) -> bool:
+    if keyword in DECIDED:  # draft 4's boolean exclusive bounds are not read as bounds
+        return keyword in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool)
+    return keyword not in ANNOTATIONS and not keyword.startswith("x-")
 
 
 def _numeric(branch: Branch, node: Mapping[str, Any]) -> None:

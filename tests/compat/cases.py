@@ -519,4 +519,20 @@ CASES = [
         "ok",
         "ok",
     ),
+    Case(
+        "unknown keyword added",
+        v(S),
+        v({"type": "string", "dependentRequired": {}}),
+        "undecided",
+        "ok",
+    ),
+    Case(
+        "a draft 2020-12 schema changed",
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", **v(S)},
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", **v(INT)},
+        "undecided",
+        "undecided",
+        {"v": "x"},
+        {"v": 1},
+    ),
 ]

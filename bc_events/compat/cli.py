@@ -59,8 +59,9 @@ def main(
         pairs = [_against(against, path) for path in files] if against else [(_load(files[0]), files[1])]
         findings: list[Finding] = []
         for old, new_path in pairs:
+            new = _load(new_path)  # checked even when there is nothing to compare it with
             if old is not None:
-                findings.extend(compare(old, _load(new_path), mode))
+                findings.extend(compare(old, new, mode))
     except (TopicDefinitionError, _BadInput) as error:
         click.echo(f"{_PROG}: {error}", err=True)
         sys.exit(2)
@@ -80,14 +81,12 @@ def _against(revision: str, path: str) -> tuple[TopicDefinitions | None, str]:
     """OLD from git (None if the file is new at REV), and the path of NEW."""
     directory = os.path.dirname(os.path.abspath(path))
     _git(directory, "rev-parse", "--is-inside-work-tree", problem="not a git repository")
-    _git(
-        directory,
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        f"{revision}^{{commit}}",
-        problem=f"unknown revision {revision!r}",
-    )
+    try:
+        _git(directory, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", problem="")
+    except _BadInput:
+        if revision == "HEAD" and _unborn(directory):
+            return None, path  # the first commit: there is nothing to be compatible with yet
+        raise _BadInput(f"unknown revision {revision!r}") from None
     name = os.path.basename(path)
     try:
         text = _git(directory, "show", f"{revision}:./{name}", problem="")
@@ -96,6 +95,15 @@ def _against(revision: str, path: str) -> tuple[TopicDefinitions | None, str]:
     stream = io.StringIO(text)
     stream.name = f"{revision}:{path}"
     return _load(stream), path
+
+
+def _unborn(directory: str) -> bool:
+    """Whether HEAD names a branch that has no commit yet (a new repository)."""
+    try:
+        _git(directory, "symbolic-ref", "--quiet", "HEAD", problem="")
+    except _BadInput:
+        return False
+    return True
 
 
 def _git(directory: str, *args: str, problem: str) -> str:

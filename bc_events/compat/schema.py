@@ -55,6 +55,7 @@ DECIDED = frozenset(
 ``contains``, ``propertyNames``, anything unknown) is opaque: the same on both sides is fine,
 otherwise "cannot prove compatible".  ``x-`` keywords are annotations."""
 _MAX_BRANCHES = 256
+_MAX_DISJOINT_DEPTH = 8
 
 
 class SchemaProblem(ValueError):
@@ -187,26 +188,9 @@ class Space:
         expanded = [self.branches((member,)).branches for member in members]
         for i, left in enumerate(expanded):
             for right in expanded[i + 1 :]:
-                if not all(self.disjoint(a, b) for a in left for b in right):
+                if not all(disjoint(self, a, self, b) for a in left for b in right):
                     return False
         return True
-
-    def disjoint(self, a: Branch, b: Branch) -> bool:
-        """Provably no value in both branches (conservative: False when unsure)."""
-        if a.atom != b.atom:
-            return True
-        if a.enum is not None and b.enum is not None and not (a.enum.keys() & b.enum.keys()):
-            return True
-        if a.atom != "object":
-            return False
-        for name in a.required & b.required:
-            left = self.branches(self.property_conj(a, name)).branches
-            right = self.branches(self.property_conj(b, name)).branches
-            if all(self.disjoint(x, y) for x in left for y in right):
-                return True
-        return any(self.property_conj(b, name) == (False,) for name in a.required) or any(
-            self.property_conj(a, name) == (False,) for name in b.required
-        )
 
     # --- what a branch says about its parts ----------------------------------------------
 
@@ -241,6 +225,28 @@ class Space:
             else:
                 conj.append(items)
         return _simplify(conj)
+
+
+def disjoint(space_a: Space, a: Branch, space_b: Space, b: Branch, depth: int = 0) -> bool:
+    """Provably no value in both branches (conservative: False when unsure).
+
+    Told apart by type, by ``enum``/``const``, or, for objects, by a property both
+    require with disjoint values, or that one requires and the other forbids.
+    """
+    if a.atom != b.atom:
+        return True
+    if a.enum is not None and b.enum is not None and not (a.enum.keys() & b.enum.keys()):
+        return True
+    if a.atom != "object" or depth > _MAX_DISJOINT_DEPTH:
+        return False
+    for name in a.required & b.required:
+        left = space_a.branches(space_a.property_conj(a, name)).branches
+        right = space_b.branches(space_b.property_conj(b, name)).branches
+        if all(disjoint(space_a, x, space_b, y, depth + 1) for x in left for y in right):
+            return True
+    return any(space_b.property_conj(b, name) == (False,) for name in a.required) or any(
+        space_a.property_conj(a, name) == (False,) for name in b.required
+    )
 
 
 def _simplify(conj: list[Node]) -> Conj:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bc_events.compat.accept import Acceptance
 from bc_events.compat.same import Sameness
-from bc_events.compat.schema import Branch, Conj, Space, make_branch
+from bc_events.compat.schema import Branch, Conj, Space, disjoint, make_branch
 from bc_events.compat.values import ATOM_NAMES
 from bc_events.compat.wording import Wording
 
@@ -126,6 +126,9 @@ class Checker:
                 best = found
         if len(candidates) == 1:
             return best or []
+        overlapping = [b for b in candidates if not disjoint(self.a, a, self.b, b)]
+        if len(overlapping) <= 1:  # the others take none of A's values
+            return (self._branch(a, overlapping[0]) if overlapping else best) or []
         if split and self._covered_case_by_case(a, candidates):
             return []
         # No single alternative takes every value of A, but together they might: not a proof of a break.

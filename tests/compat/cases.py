@@ -535,4 +535,58 @@ CASES = [
         {"v": "x"},
         {"v": 1},
     ),
+    Case(
+        "minLength lowered",
+        v({"type": "string", "minLength": 3}),
+        v({"type": "string", "minLength": 1}),
+        "ok",
+        "break",
+        forward_witness={"v": "a"},
+    ),
+    Case(
+        "minItems lowered",
+        v({"type": "array", "minItems": 2}),
+        v({"type": "array", "minItems": 1}),
+        "ok",
+        "break",
+        forward_witness={"v": [1]},
+    ),
+    Case(
+        "maxItems raised",
+        v({"type": "array", "maxItems": 1}),
+        v({"type": "array", "maxItems": 3}),
+        "ok",
+        "break",
+        forward_witness={"v": [1, 2]},
+    ),
+    Case(
+        "exclusiveMaximum added",
+        v(N),
+        v({"type": "number", "exclusiveMaximum": 10}),
+        "break",
+        "ok",
+        {"v": 10},
+    ),
+    Case(
+        "oneOf of closed objects: a branch drops a property",
+        v({"oneOf": [obj({"a": S}, ("a",), **CLOSED), obj({"b": INT}, ("b",), **CLOSED)]}),
+        v({"oneOf": [obj({"a": S}, ("a",), **CLOSED), obj({"b": INT}, ("b",), **CLOSED, maxProperties=0)]}),
+        "break",
+        "ok",
+        {"v": {"b": 1}},
+    ),
+    Case(
+        "anyOf of overlapping objects covered only together",
+        v(obj({"n": INT})),
+        v(
+            {
+                "anyOf": [
+                    obj({"n": {"type": "integer", "minimum": 0}}),
+                    obj({"n": {"type": "integer", "maximum": 0}}),
+                ]
+            }
+        ),
+        "undecided",
+        "ok",
+    ),
 ]

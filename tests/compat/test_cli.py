@@ -187,6 +187,17 @@ def test_against_a_git_revision(tmp_path: Path) -> None:
     assert run("--against", "HEAD", new_file, cwd=repo).returncode == 0  # not in HEAD: all additions
 
 
+def test_against_head_before_the_first_commit(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q")
+    topics = write(tmp_path, "topics.yaml", OLD)
+    assert run("--against", "HEAD", topics, cwd=tmp_path).returncode == 0  # nothing to be compatible with
+    assert run("--against", "main~3", topics, cwd=tmp_path).returncode == 2
+    broken = write(tmp_path, "broken.yaml", "Topics: {}\n")
+    result = run("--against", "HEAD", broken, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"bc-events-compat: {broken}: DefaultCategory must be")
+
+
 def test_against_outside_a_git_repository(tmp_path: Path) -> None:
     topics = write(tmp_path, "topics.yaml", OLD)
     result = run("--against", "HEAD", topics, cwd=tmp_path)

@@ -165,6 +165,8 @@ class Checker:
     def _values_in_union(self, a: Branch, candidates: list[Branch]) -> list[Difference]:
         found = []
         for value in (a.enum or {}).values():
+            if self.accepts(self.a, a, value) is False:
+                continue  # listed, but A's other keywords reject it
             verdicts = [self.accepts(self.b, b, value) for b in candidates]
             if True in verdicts:
                 continue

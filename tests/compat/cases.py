@@ -589,4 +589,11 @@ CASES = [
         "undecided",
         "ok",
     ),
+    Case(
+        "enum value already excluded by a bound removed",
+        v({"enum": [1, 2, 3], "minimum": 2}),
+        v({"enum": [2, 3]}),
+        "ok",
+        "ok",
+    ),
 ]

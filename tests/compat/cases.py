@@ -596,4 +596,13 @@ CASES = [
         "ok",
         "ok",
     ),
+    Case(
+        "$ref siblings are ignored (draft 7)",
+        {**v({"$ref": "#/definitions/A", "type": "integer"}), "definitions": {"A": S}},
+        v(S),
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": "x"}, {"v": ""}),
+    ),
 ]

@@ -67,3 +67,15 @@ def test_undecided_findings_name_the_keyword() -> None:
     )
     assert finding.undecided == "pattern"
     assert "cannot prove compatible: 'pattern'" in finding.change
+
+
+def test_paths_quote_names_that_are_not_identifiers() -> None:
+    old = {
+        "type": "object",
+        "properties": {"a b": {"type": "object", "properties": {"c": {"type": "string"}}}},
+    }
+    new = {
+        "type": "object",
+        "properties": {"a b": {"type": "object", "properties": {"c": {"type": "integer"}}}},
+    }
+    assert [f.path for f in findings(old, new)] == ['$["a b"].c', '$["a b"].c']

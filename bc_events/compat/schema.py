@@ -205,7 +205,7 @@ class Space:
             else:
                 matched = False
             for pattern, schema in node.get("patternProperties", {}).items():
-                if re.search(pattern, name):
+                if _matches(pattern, name):
                     conj.append(schema)
                     matched = True
             if not matched:
@@ -247,6 +247,15 @@ def disjoint(space_a: Space, a: Branch, space_b: Space, b: Branch, depth: int = 
     return any(space_b.property_conj(b, name) == (False,) for name in a.required) or any(
         space_a.property_conj(a, name) == (False,) for name in b.required
     )
+
+
+def _matches(pattern: str, name: str) -> bool:
+    try:
+        return re.search(pattern, name) is not None
+    except re.error as error:  # valid for the validator, not for Python's re: cannot compare
+        raise SchemaProblem(
+            f"patternProperties {pattern!r}: not a pattern this check can evaluate ({error})"
+        ) from None
 
 
 def _simplify(conj: list[Node]) -> Conj:

@@ -196,6 +196,16 @@ class Space:
 
     def property_conj(self, branch: Branch, name: str) -> Conj:
         """The schemas a value of property ``name`` must match in an object of ``branch``."""
+        if (
+            len(branch.nodes) == 1 and "patternProperties" not in branch.nodes[0]
+        ):  # the usual case, made quick
+            node = branch.nodes[0]
+            schema = (
+                node["properties"][name]
+                if name in node.get("properties", ())
+                else node.get("additionalProperties", True)
+            )
+            return (False,) if schema is False else () if schema is True or schema == {} else (schema,)
         conj: list[Node] = []
         for node in branch.nodes:
             properties = node.get("properties", {})

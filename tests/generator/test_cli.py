@@ -35,8 +35,16 @@ def test_write_then_check(topics_file: Callable[[str], Path], tmp_path: Path) ->
     topics.write_text(GOOD.replace("Created", "Deleted"), encoding="utf-8")
     stale = run(GENERATOR, topics, "-o", output, "--check")
     assert stale.returncode == 1
-    assert stale.stdout.startswith("---")
-    assert "+class TestDeletedData(TypedDict):" in stale.stdout
+    summary, _, diff = stale.stdout.partition("\n---")
+    assert summary.splitlines() == [
+        f"{output} differs from what bc-events-gen generates:",
+        "  topics added: testing.TestDeleted",
+        "  topics removed: testing.TestCreated",
+        "  declarations changed: EventSession",
+        "  declarations added: TestDeletedData",
+        "  declarations removed: TestCreatedData",
+    ], stale.stdout
+    assert "+class TestDeletedData(TypedDict):" in diff
     assert "is stale" in stale.stderr
     assert "TestCreatedData" in output.read_text(encoding="utf-8")  # --check wrote nothing
 

@@ -40,8 +40,8 @@ BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "
 MODULE_NAMES = frozenset({"bc_events", "annotations", "super"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
 """Every global name the generated module imports or uses besides its own declarations."""
 
-RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
-"""Words Python gives a meaning of its own: never a generated name (``True`` is as reserved as ``None``)."""
+RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"type"}
+"""Words Python gives a meaning of its own (``type`` is soft from 3.12): never a generated name."""
 
 
 def pascal_case(text: str) -> str:

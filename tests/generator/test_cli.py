@@ -193,3 +193,70 @@ def test_check_and_stdout_cannot_be_combined() -> None:
     result = run(GENERATOR, EXAMPLE / "topics.yaml", "--check")
     assert result.returncode == 2
     assert "--check needs -o FILE" in result.stderr
+
+
+NUMBERS_IN_STRING_ENUM = _topics(
+    ("Created", "Test", "{type: object, properties: {version: {type: string, enum: [1.0, 1.10, '2.0']}}}")
+)
+
+
+def test_numbers_in_a_string_enum_are_a_warning_with_a_hint(topics_file: Callable[[str], Path]) -> None:
+    result = run(GENERATOR, topics_file(NUMBERS_IN_STRING_ENUM))
+    assert result.returncode == 0
+    assert 'version: NotRequired[Literal["2.0"]]' in result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[1].endswith(
+        ":3: topic testing.TestCreated: warning: Schema/properties/version/enum: the value 1.1 is a number, "
+        "so no string matches it and the type drops it (YAML reads 1.10 as 1.1); quote it"
+    )
+
+
+def test_strict_turns_every_warning_into_an_error(topics_file: Callable[[str], Path], tmp_path: Path) -> None:
+    output = tmp_path / "events_gen.py"
+    output.write_text("old\n", encoding="utf-8")
+    topics = topics_file(NUMBERS_IN_STRING_ENUM)
+    result = run(GENERATOR, topics, "-o", output, "--strict")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines[:2]] == ["error", "error"]
+    assert lines[2] == f"bc-events-gen: {topics}: 2 warnings treated as errors (--strict); nothing written"
+    assert output.read_text(encoding="utf-8") == "old\n"
+    assert run(GENERATOR, topics_file(GOOD), "-o", output, "--strict").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        ("{type: object, required: [ghost], additionalProperties: false}", "Schema: required key 'ghost'"),
+        (
+            "{type: object, properties: {a: {type: object, required: [b], additionalProperties: false,"
+            " patternProperties: {'^x': {}}}}}",
+            "Schema/properties/a: required key 'b'",
+        ),
+        (
+            "{allOf: [{type: object, required: [g], additionalProperties: false}]}",
+            "Schema/allOf/0: required key 'g'",
+        ),
+    ],
+)
+def test_an_unsatisfiable_required_key_is_an_error(
+    schema: str, problem: str, topics_file: Callable[[str], Path]
+) -> None:
+    result = run(GENERATOR, topics_file(_topics(("Created", "Test", schema))))
+    assert result.returncode == 2
+    assert f":3: topic testing.TestCreated: {problem} can never be present" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "{type: object, required: [x-a], additionalProperties: false, patternProperties: {'^x-': {}}}",
+        "{type: object, required: [a], additionalProperties: false, properties: {a: {}}}",
+        "{type: object, not: {required: [g], additionalProperties: false}}",  # negated: always true
+        "{type: object, required: [g]}",
+    ],
+)
+def test_satisfiable_required_keys_pass(schema: str, topics_file: Callable[[str], Path]) -> None:
+    result = run(GENERATOR, topics_file(_topics(("Created", "Test", schema))))
+    assert result.returncode == 0, result.stderr

@@ -7,6 +7,7 @@ line per problem, never a traceback).  A failed run leaves the output untouched.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -77,7 +78,7 @@ def main(topics: str, output: str, check: bool, strict: bool, client_class: str,
         if check:
             sys.exit(_check(output, text))
         if target is None:
-            click.echo(text, nl=False)
+            _print(text)
         else:
             write_atomically(output, target, text)
     except ClassOptionError as error:
@@ -85,6 +86,16 @@ def main(topics: str, output: str, check: bool, strict: bool, client_class: str,
     except (TopicDefinitionError, OutputError) as error:
         click.echo(f"bc-events-gen: {error}", err=True)
         sys.exit(2)
+
+
+def _print(text: str) -> None:
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except OSError as error:
+        # Later flushes (at exit) must not fail again on the same broken stream.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise OutputError(f"<stdout>: cannot write: {error.strerror}") from None
 
 
 def _input_file(topics: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -166,3 +167,17 @@ def test_check_summarizes_before_it_diffs(topics_file: Callable[[str], Path], tm
     assert lines[3].startswith("---")
     assert max(map(len, lines)) < 300  # the 3,000-character definition line is clipped
     assert "more characters)" in result.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_failing_stdout_is_one_line(topics_file: Callable[[str], Path]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [GENERATOR, str(topics_file(GOOD))], stdout=full, stderr=subprocess.PIPE, text=True, check=False
+        )
+    _one_line_exit_2(result, "<stdout>: cannot write: No space left on device")
+
+
+def test_a_file_as_the_output_directory_is_one_line(topics_file: Callable[[str], Path]) -> None:
+    topics = topics_file(GOOD)
+    _one_line_exit_2(run(GENERATOR, topics, "-o", topics / "events_gen.py"), "Not a directory")

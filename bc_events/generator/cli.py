@@ -24,7 +24,7 @@ from bc_events.generator.staleness import diff, line_endings_only, summary
 
 _T = TypeVar("_T")
 
-_STACK_BYTES = 512 * 1024 * 1024
+_STACK_BYTES = 256 * 1024 * 1024
 """Stack of the generating thread: room for schemas nested as deep as YAML allows (1,000 levels)."""
 _RECURSION_LIMIT = 100_000
 
@@ -142,6 +142,9 @@ def _with_deep_stack(function: Callable[[], _T]) -> _T:
     try:
         worker = threading.Thread(target=run, name="bc-events-gen", daemon=True)
         worker.start()
+    except RuntimeError:  # no room for such a stack (ulimit -v): nesting is then bounded by the default
+        sys.setrecursionlimit(previous_limit)
+        return function()
     finally:
         threading.stack_size(previous_stack)
     try:

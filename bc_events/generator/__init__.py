@@ -49,7 +49,7 @@ def generate(
     check_class_options(options.client_class, options.session_class, payload_types)
     log = WarningLog(definitions.source, warn or (lambda message: print(message, file=sys.stderr)), strict)
     for topic in definitions.topics:
-        check_topic(topic, definitions.source, log.warn)
+        check_topic(topic, definitions.source)
     converter = SchemaConverter(TypeTable(), definitions.source, log.warn)
     payloads = [
         converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))

@@ -1,27 +1,21 @@
-"""Mistakes in a schema that its meaning cannot explain, found on the schema as written.
+"""Schemas no payload can satisfy, found on the schema as written, before it is typed.
 
-* A key that is ``required`` but can never be present (``additionalProperties:
-  false`` and neither ``properties`` nor ``patternProperties`` admit it): no
-  payload can be valid, so this is an error.
-* A number among the ``enum`` values of a ``type: string`` schema: YAML read
-  ``1.10`` as the number 1.1, and no string can equal it, so the value is lost;
-  a warning suggesting quotes.
-
-Booleans in string enums (YAML 1.1's ``NO``, ``on``) are the loader's to report:
-it still sees how they were written.
+A key that is ``required`` but can never be present (``additionalProperties:
+false`` and neither ``properties`` nor ``patternProperties`` admit it) is an
+error: the generator would otherwise type it ``Any`` for a payload that cannot
+exist.  (Values YAML did not read as written, such as ``NO`` or ``1.10`` in a
+string enum, are the loader's to report: it still sees the text.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.scope import escape_pointer
 from bc_events.topics import Topic
-
-Warn = Callable[[Topic, str, str, Any], None]
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
@@ -39,27 +33,18 @@ _SCHEMA_ONES = (
 )
 
 
-def check_topic(topic: Topic, source: str, warn: Warn) -> None:
-    """``TopicDefinitionError`` for an unsatisfiable ``required``; a warning per number in a string enum."""
+def check_topic(topic: Topic, source: str) -> None:
+    """``TopicDefinitionError`` naming the first ``required`` key the schema forbids, if any."""
     for schema, pointer, negated in _subschemas(topic.schema):
-        if not negated:
-            ghost = _impossible_required(schema)
-            if ghost is not None:
-                raise TopicDefinitionError(
-                    f"{pointer}: required key {ghost!r} can never be present: additionalProperties is "
-                    "false and no properties or patternProperties entry allows it; declare it or drop it "
-                    "from required",
-                    source=source,
-                    line=topic.line,
-                    topic=topic.name,
-                )
-        for value in _numbers_in_string_enum(schema):
-            warn(
-                topic,
-                f"{pointer}/enum",
-                f"the value {value!r} is a number, so no string matches it and the type drops it "
-                "(YAML reads 1.10 as 1.1); quote it",
-                value,
+        ghost = None if negated else _impossible_required(schema)
+        if ghost is not None:
+            raise TopicDefinitionError(
+                f"{pointer}: required key {ghost!r} can never be present: additionalProperties is "
+                "false and no properties or patternProperties entry allows it; declare it or drop it "
+                "from required",
+                source=source,
+                line=topic.line,
+                topic=topic.name,
             )
 
 
@@ -114,10 +99,3 @@ def _may_match(pattern: Any, key: str) -> bool:
         return re.search(str(pattern), key) is not None
     except re.error:
         return True
-
-
-def _numbers_in_string_enum(schema: Mapping[str, Any]) -> list[int | float]:
-    values = schema.get("enum")
-    if schema.get("type") != "string" or not isinstance(values, list):
-        return []
-    return [value for value in values if isinstance(value, (int, float)) and not isinstance(value, bool)]

@@ -33,13 +33,16 @@ class WarningLog:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.warn_line(topic.line, topic.name, f"{pointer}: {message}")
+        where = f"{self.source}:{topic.line}" if topic.line else self.source
+        self.add(f"{where}: topic {topic.name}: warning: {pointer}: {message}")
 
-    def warn_line(self, line: int | None, topic: str | None, message: str) -> None:
-        """Report one warning found elsewhere (the loader's) through this log, unconditionally."""
-        where = f"{self.source}:{line}" if line else self.source
-        what = f"topic {topic}: " if topic else ""
-        text = f"{where}: {what}{'error' if self.strict else 'warning'}: {message}"
+    def add(self, text: str) -> None:
+        """A warning already formatted (``file:line: ...: warning: ...``), e.g. one of the loader's.
+
+        With ``strict`` it is reported as an ``error``.
+        """
+        if self.strict:
+            text = text.replace(": warning: ", ": error: ", 1)
         self.messages.append(text)
         self._emit(text)
 

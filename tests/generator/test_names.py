@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from generator_support import GENERATOR, run
+from generator_support import BIN, GENERATOR, run
 
 from bc_events.generator.naming import class_name_problem, pascal_case
 
@@ -160,6 +160,8 @@ def test_definition_names_become_importable_classes(
     ]
     for name in names:
         assert getattr(module, name).__annotations__  # each one a TypedDict the module defines
+    checked = run(BIN / "mypy", "--strict", "--no-error-summary", "--cache-dir", tmp_path / ".mypy", output)
+    assert checked.returncode == 0, checked.stdout
 
 
 def _pointer(name: str) -> str:

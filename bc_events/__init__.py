@@ -7,9 +7,11 @@ with client.user_session(user_id, job_id) as session:
 """
 
 from bc_events.client import EventClient
+from bc_events.context import bind_session, bound_session, current_session
 from bc_events.errors import (
     BcEventsError,
     EventValidationError,
+    NoSessionError,
     PublishError,
     TopicDefinitionError,
     UnknownTopicError,
@@ -29,6 +31,7 @@ __all__ = [
     "EventValidationError",
     "HttpTransport",
     "LoggingTransport",
+    "NoSessionError",
     "PublishError",
     "RecordingTransport",
     "RetryPolicy",
@@ -38,5 +41,8 @@ __all__ = [
     "Transport",
     "UnknownTopicError",
     "__version__",
+    "bind_session",
+    "bound_session",
+    "current_session",
     "load_topic_definitions",
 ]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import sys
 
-from events_gen import Coverage, EventClient, PolicyCreatedData
+from events_gen import Coverage, EventClient, PolicyCreatedData, current_session
+
+import bc_events
 
 
 def bind_policy(client: EventClient, user_id: str, request_id: str) -> None:
@@ -53,7 +55,13 @@ def nightly_job(client: EventClient, job_id: str) -> None:
             },
         )
         session.contact_updated({"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"})
-        session.policy_cancelled({"id": "6f1c2a9e-policy", "reason": "non_payment", "cancelled_by": 7})
+        with bc_events.bind_session(session):
+            cancel_for_non_payment("6f1c2a9e-policy")
+
+
+def cancel_for_non_payment(policy_id: str) -> None:
+    """Code deep in a request or task publishes on the bound session without being passed it."""
+    current_session().policy_cancelled({"id": policy_id, "reason": "non_payment", "cancelled_by": 7})
 
 
 def main(api_url: str | None) -> None:

@@ -246,6 +246,21 @@ class EventClient(bc_events.EventClient):
             ...
 
 
+def current_session() -> EventSession:
+    """The typed session bound to the current context (by an integration or ``bc_events.bind_session``).
+
+    Raises ``bc_events.NoSessionError`` when none is bound, and ``TypeError`` when the bound
+    session was not created by ``EventClient``.
+    """
+    session = bc_events.current_session()
+    if not isinstance(session, EventSession):
+        raise TypeError(
+            f"the bound session is a {type(session).__name__}, not an instance of EventSession:"
+            " create it with EventClient from this module"
+        )
+    return session
+
+
 _TOPIC_DEFINITIONS = bc_events.TopicDefinitions.from_json(
     '{"DefaultCategory":"policies","Topics":['
     '{"Action":"Created","Entity":"Policy","Description":"A policy was quoted and bound. Hover text keeps \\"quotes\\", \'apostrophes\', \\\\backslashes\\\\ and non-ASCII (Pr\\u00e4mie, \\u4fdd\\u967a).","Schema":{"type":"object","required":["id","number","status","insured","premium","term_months"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The policy\'s id."},"number":{"type":"string","pattern":"^P-[0-9]{6}$","description":"Human-readable policy number."},"status":{"type":"string","enum":["draft","active"],"description":"Lifecycle state at creation."},"insured":{"$ref":"#/$defs/Person"},"premium":{"type":"number","minimum":0,"description":"Annual premium in the policy\'s currency."},"term_months":{"type":"integer","enum":[6,12]},"auto_renew":{"type":"boolean"},"effective_date":{"type":"string","format":"date"},"coverages":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Coverage"}},"tags":{"type":"array","items":{"type":"string"}},"notes":{"type":"string","nullable":true,"description":"Free text; null when cleared, absent when never set."},"metadata":{"description":"Integration metadata, string values only.","type":"object","additionalProperties":{"type":"string"}},"external_ids":{"type":"object","patternProperties":{"^[a-z]+$":{"type":"integer"}},"additionalProperties":false}},"definitions":{"Coverage":{"type":"object","description":"One coverage on the policy.","required":["code","limit"],"properties":{"code":{"type":"string","enum":["liability","collision","comprehensive"]},"limit":{"type":"integer"},"deductible":{"type":["integer","null"]}}}},"$defs":{"Person":{"type":"object","description":"A person or organisation named on a policy.","required":["name"],"properties":{"name":{"type":"string"},"email":{"type":"string","format":"email"},"kind":{"enum":["person","organisation",null]}}}}}},'

@@ -37,7 +37,9 @@ TYPING_NAMES = frozenset(
 BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
 """Builtins that appear in generated type expressions."""
 
-MODULE_NAMES = frozenset({"bc_events", "annotations", "super"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
+MODULE_NAMES = (
+    frozenset({"bc_events", "annotations", "current_session"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES | {"super"}
+)
 """Every global name the generated module imports or uses besides its own declarations."""
 
 RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"type"}
@@ -148,7 +150,7 @@ def method_names(topic: Topic, default_category: str) -> tuple[str, str]:
 
 def session_base_attributes() -> frozenset[str]:
     """Every attribute of ``bc_events.EventSession`` (class and instance): methods must not shadow them."""
-    instance = EventSession("", "", None, None)  # type: ignore[arg-type]  # __init__ only stores the client
+    instance = EventSession("actor", "service", "job", None)  # type: ignore[arg-type]  # only stores the client
     return frozenset(dir(EventSession)) | frozenset(vars(instance))
 
 

@@ -37,7 +37,7 @@ BUILT_BY_EVENTS = {
         list: &items [a, b]
         items: *items
     """,
-    "unicode": "text: \"Pr\\u00e4mie \\U0001F600\"\nplain: 保険\n",
+    "unicode": 'text: "Pr\\u00e4mie \\U0001F600"\nplain: 保険\n',
     "duplicate keys, last wins": "a: 1\na: 2\n",
     "nested flow and block": "a:\n  - {b: [1, {c: d}]}\n  - - e\n    - f\n",
 }

@@ -1,0 +1,119 @@
+"""What every integration does around one unit of work, framework-free.
+
+``bc_events.django``, ``bc_events.celery``, ``bc_events.asgi`` and
+``bc_events.wsgi`` differ in how they learn the job id and the actor and when
+the work is over; they share these steps:
+
+* ``open_session``: a ``user_session`` when a user is known, else a
+  ``service_session``, with the given job id or a new one;
+* ``finish``: flush when the work succeeded, roll back otherwise; a flush that
+  fails is logged at ERROR with the undelivered envelopes (enough to replay
+  them) and handed to ``on_undelivered``, never raised into the framework, since
+  the work itself is done;
+* ``LazyClient``: one ``EventClient`` per process, created on first use, safely
+  under threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from bc_events.client import EventClient
+from bc_events.errors import PublishError
+from bc_events.session import EventSession, check_header_id, check_text_id
+
+logger = logging.getLogger("bc.events")
+
+JOB_ID_HEADER = "X-BriteCore-Job-Id"
+"""The request header a gateway sets to the job id (default of every integration)."""
+USER_ID_HEADER = "X-BriteCore-User-Id"
+"""The request header a gateway sets to the acting user's id (default of every integration)."""
+
+OnUndelivered = Callable[[PublishError], None]
+ClientT = TypeVar("ClientT", bound=EventClient)
+
+
+def new_job_id() -> str:
+    """A fresh job id (a UUID4) for work that arrived without one."""
+    return str(uuid.uuid4())
+
+
+def open_session(client: EventClient, *, job_id: str | None, user_id: str | None) -> EventSession:
+    """The session of one unit of work: the user's when ``user_id`` is given, else the service's.
+
+    The ids usually come from request or message headers, which the work cannot
+    choose: an unusable job id (not printable ASCII, say) is replaced by a new
+    one and an unusable user id is ignored, each with a warning, rather than
+    failing the request or task.
+    """
+    job_id = _usable(job_id, check_header_id, "job id") or new_job_id()
+    user_id = _usable(user_id, check_text_id, "user id")
+    if user_id:
+        return client.user_session(user_id, job_id)
+    return client.service_session(job_id)
+
+
+def _usable(value: str | None, check: Callable[[object, str], None], name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        check(value, name)
+    except (TypeError, ValueError) as error:
+        logger.warning("bc_events: ignoring an unusable %s from the request or task: %s", name, error)
+        return None
+    return value
+
+
+def finish(session: EventSession, *, succeeded: bool, on_undelivered: OnUndelivered | None = None) -> None:
+    """Flush ``session`` if the work ``succeeded``, else roll it back; never raises ``PublishError``."""
+    if not succeeded:
+        session.rollback()
+        return
+    try:
+        session.flush()
+    except PublishError as error:
+        report_undelivered(session, error, on_undelivered)
+
+
+def report_undelivered(
+    session: EventSession, error: PublishError, on_undelivered: OnUndelivered | None
+) -> None:
+    """Log the undelivered envelopes at ERROR, drop them from the session, call ``on_undelivered``."""
+    envelopes = "\n".join(event.body.decode() for event in error.undelivered)
+    logger.error(
+        "bc_events: %d event(s) of job %s were not delivered after the work succeeded (%s); envelopes:\n%s",
+        len(error.undelivered),
+        session.job_id,
+        error.reason,
+        envelopes,
+    )
+    session.rollback()  # the unit of work is over: nothing would flush them later
+    if on_undelivered is None:
+        return
+    try:
+        on_undelivered(error)
+    except Exception:
+        logger.exception("bc_events: the on_undelivered callback raised")
+
+
+class LazyClient(Generic[ClientT]):
+    """One client per process, built by ``factory`` on first use (thread-safe, built once)."""
+
+    def __init__(self, factory: Callable[[], ClientT]) -> None:
+        self._factory = factory
+        self._client: ClientT | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ClientT:
+        """The client, created on the first call."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                client = self._client
+                if client is None:
+                    client = self._client = self._factory()
+        return client

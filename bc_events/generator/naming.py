@@ -37,10 +37,14 @@ TYPING_NAMES = frozenset(
 BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
 """Builtins that appear in generated type expressions."""
 
-MODULE_NAMES = (
-    frozenset({"bc_events", "annotations", "current_session"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES | {"super"}
+MODULE_NAMES = frozenset({"bc_events", "annotations", "current_session", "TypeError"}) | (
+    TYPING_NAMES | BUILTIN_TYPE_NAMES
 )
-"""Every global name the generated module imports or uses besides its own declarations."""
+"""Every global name the generated module imports or uses besides its own declarations.
+
+``TypeError`` is raised by ``current_session()``; the other builtins it calls are
+lower case, which no type name is (class options are checked against every builtin).
+"""
 
 RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"type"}
 """Words Python gives a meaning of its own (``type`` is soft from 3.12): never a generated name."""

@@ -14,34 +14,50 @@ from collections.abc import Callable
 from typing import Any
 
 from bc_events import __version__
+from bc_events.generator.checks import check_topic
 from bc_events.generator.diagnostics import WarningLog
 from bc_events.generator.load import load_topics
 from bc_events.generator.model import ModuleSpec, Options, plan_module
-from bc_events.generator.naming import topic_prefix
+from bc_events.generator.naming import ClassOptionError, check_class_options, data_type_name, topic_prefix
 from bc_events.generator.render import render_module
 from bc_events.generator.schema import SchemaConverter
 from bc_events.generator.typetable import TypeTable
 
-__all__ = ["Options", "generate"]
+__all__ = ["ClassOptionError", "Options", "generate"]
 
 
-def generate(path: str, options: Options | None = None, warn: Callable[[str], Any] | None = None) -> str:
-    """The generated module for the topic file ``path``.
+def generate(
+    path: str,
+    options: Options | None = None,
+    warn: Callable[[str], Any] | None = None,
+    *,
+    text: str | None = None,
+    strict: bool = False,
+) -> str:
+    """The generated module for the topic file ``path`` (whose content is ``text`` if given).
 
-    Raises ``TopicDefinitionError`` for bad input.  Warnings (a construct typed
-    wider than its schema) go to ``warn``, once per construct; stderr by default.
+    Raises ``TopicDefinitionError`` for bad input and ``ClassOptionError`` for an
+    unusable class name.  Warnings (a construct typed wider than its schema) go
+    to ``warn``, once per construct; stderr by default.  With ``strict`` they are
+    errors: reported the same way, then a ``TopicDefinitionError``.
     """
     options = options or Options()
-    loaded = load_topics(path)
+    loaded = load_topics(path, text)
     definitions = loaded.definitions
-    log = WarningLog(definitions.source, warn or (lambda message: print(message, file=sys.stderr)))
+    default = definitions.default_category
+    payload_types = {data_type_name(topic, default): topic for topic in definitions.topics}
+    check_class_options(options.client_class, options.session_class, payload_types)
+    log = WarningLog(definitions.source, warn or (lambda message: print(message, file=sys.stderr)), strict)
     for warning in definitions.warnings:
         log.add(str(warning))
+    for topic in definitions.topics:
+        check_topic(topic, definitions.source)
     converter = SchemaConverter(TypeTable(), definitions.source, log.warn)
     payloads = [
         converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))
         for topic in definitions.topics
     ]
+    log.finish()
     topics, objects, aliases, forward = plan_module(definitions, payloads, options)
     module = ModuleSpec(
         source_name=os.path.basename(path),

@@ -2,54 +2,66 @@
 
 Exit codes: 0 done (or ``--check``: up to date), 1 ``--check`` found the output
 stale or missing, 2 bad input or usage (one ``file:line: topic X: problem``
-line, never a traceback).
+line per problem, never a traceback).  A failed run leaves the output untouched.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
-import tempfile
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
 from bc_events import __version__
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator import Options, generate
+from bc_events.generator.naming import ClassOptionError, class_name_problem
+from bc_events.generator.output import OutputError, read_existing, writable_target, write_atomically
+from bc_events.generator.staleness import diff, line_endings_only, summary
 
-_DIFF_LINES = 40
+_T = TypeVar("_T")
+
+_STACK_BYTES = 256 * 1024 * 1024
+"""Stack of the generating thread: room for schemas nested as deep as YAML allows (1,000 levels)."""
+_RECURSION_LIMIT = 100_000
 
 
-def _identifier(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not (value.isascii() and value.isidentifier()) or value.startswith("_"):
-        raise click.BadParameter(f"{value!r} is not a public Python identifier")
+def _class_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    problem = class_name_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
     return value
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("topics", type=click.Path(dir_okay=False))
+@click.argument("topics")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; '-' prints to stdout.")
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 with a diff if OUTPUT is stale or missing."
 )
 @click.option(
+    "--strict", is_flag=True, help="Treat warnings (types wider than the schema, dropped values) as errors."
+)
+@click.option(
     "--client-class",
     default="EventClient",
     show_default=True,
-    callback=_identifier,
+    callback=_class_name,
     help="Name of the generated client class.",
 )
 @click.option(
     "--session-class",
     default="EventSession",
     show_default=True,
-    callback=_identifier,
+    callback=_class_name,
     help="Name of the generated session class.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="bc-events-gen")
-def main(topics: str, output: str, check: bool, client_class: str, session_class: str) -> None:
-    """Generate a typed Python module from the topic definitions in TOPICS (YAML).
+def main(topics: str, output: str, check: bool, strict: bool, client_class: str, session_class: str) -> None:
+    """Generate a typed Python module from the topic definitions in TOPICS (YAML; '-' reads stdin).
 
     \b
       bc-events-gen topics.yaml -o events_gen.py          write (atomically)
@@ -61,53 +73,106 @@ def main(topics: str, output: str, check: bool, client_class: str, session_class
     if check and output == "-":
         raise click.UsageError("--check needs -o FILE to compare with")
     try:
-        text = generate(topics, Options(client_class=client_class, session_class=session_class))
-    except TopicDefinitionError as error:
+        target = None if check or output == "-" else writable_target(output, _input_file(topics))
+        text = _generate(topics, Options(client_class=client_class, session_class=session_class), strict)
+        if check:
+            sys.exit(_check(output, text))
+        if target is None:
+            _print(text)
+        else:
+            write_atomically(output, target, text)
+    except ClassOptionError as error:
+        raise click.BadParameter(error.problem, param_hint=f"'{error.option}'") from None
+    except (TopicDefinitionError, OutputError) as error:
         click.echo(f"bc-events-gen: {error}", err=True)
         sys.exit(2)
-    if check:
-        sys.exit(_check(output, text))
-    if output == "-":
+
+
+def _print(text: str) -> None:
+    try:
         click.echo(text, nl=False)
-    else:
-        _write_atomically(output, text)
+        sys.stdout.flush()
+    except OSError as error:
+        # Later flushes (at exit) must not fail again on the same broken stream.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise OutputError(f"<stdout>: cannot write: {error.strerror}") from None
+
+
+def _input_file(topics: str) -> str | None:
+    return None if topics == "-" else topics
+
+
+def _generate(topics: str, options: Options, strict: bool) -> str:
+    source, text = (topics, None) if topics != "-" else ("<stdin>", _read_stdin())
+    try:
+        return _with_deep_stack(lambda: generate(source, options, text=text, strict=strict))
+    except RecursionError:
+        raise TopicDefinitionError(
+            "the schemas nest too deeply for bc-events-gen; flatten them with definitions and $ref",
+            source=source,
+        ) from None
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source="<stdin>") from None
+
+
+def _with_deep_stack(function: Callable[[], _T]) -> _T:
+    """``function()`` on a thread with a large stack and a raised recursion limit.
+
+    The schema converter recurses once per nesting level; nesting is bounded by
+    the YAML parser (1,000 levels), not by Python's default limit of 1,000 frames.
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(function())
+        except BaseException as error:  # re-raised on the calling thread
+            failure.append(error)
+
+    previous_stack = threading.stack_size(_STACK_BYTES)
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous_limit, _RECURSION_LIMIT))
+    try:
+        worker = threading.Thread(target=run, name="bc-events-gen", daemon=True)
+        worker.start()
+    except RuntimeError:  # no room for such a stack (ulimit -v): nesting is then bounded by the default
+        sys.setrecursionlimit(previous_limit)
+        return function()
+    finally:
+        threading.stack_size(previous_stack)
+    try:
+        worker.join()
+    finally:
+        sys.setrecursionlimit(previous_limit)
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _check(path: str, text: str) -> int:
-    try:
-        with open(path, encoding="utf-8", newline="") as stream:
-            current = stream.read()
-    except FileNotFoundError:
+    current = read_existing(path)
+    if current is None:
         click.echo(f"bc-events-gen: {path} is missing; run without --check to create it", err=True)
         return 1
     if current == text:
         return 0
-    diff = list(
-        difflib.unified_diff(current.splitlines(True), text.splitlines(True), path, f"{path} (expected)", n=1)
-    )
-    click.echo("".join(diff[:_DIFF_LINES]), nl=False)
-    if len(diff) > _DIFF_LINES:
-        click.echo(f"... ({len(diff) - _DIFF_LINES} more diff lines)")
+    if line_endings_only(current, text):
+        click.echo(
+            f"bc-events-gen: {path} is stale: line endings differ (CRLF vs LF), the content is up to date; "
+            "check it out with LF endings (in .gitattributes: 'events_gen.py text eol=lf') or regenerate it",
+            err=True,
+        )
+        return 1
+    click.echo(f"{path} differs from what bc-events-gen generates:")
+    for line in summary(current, text):
+        click.echo(f"  {line}")
+    click.echo("".join(diff(path, current, text)), nl=False)
     click.echo(f"bc-events-gen: {path} is stale; run without --check to regenerate it", err=True)
     return 1
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write beside ``path`` then rename over it: readers see the old file or the new one, never half."""
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=".bc-events-gen-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bc_events.errors import TopicDefinitionError
 from bc_events.topics import Topic
 
 
@@ -14,11 +15,16 @@ class WarningLog:
 
     Identical constructs (the same definition copied into many topics, the same
     inline schema repeated) are warned about once, at their first place.
+
+    Every warning of a run goes through one log, so ``strict`` (``--strict``)
+    turns all of them into errors: each is labelled ``error`` and ``finish``
+    raises once they are all reported.
     """
 
-    def __init__(self, source: str, emit: Callable[[str], Any]) -> None:
+    def __init__(self, source: str, emit: Callable[[str], Any], strict: bool = False) -> None:
         self.source = source
         self._emit = emit
+        self.strict = strict
         self._seen: set[tuple[str, str]] = set()
         self.messages: list[str] = []
 
@@ -32,6 +38,21 @@ class WarningLog:
         self.add(f"{where}: topic {topic.name}: warning: {pointer}: {message}")
 
     def add(self, text: str) -> None:
-        """A warning already formatted, e.g. one of the loader's ``TopicDefinitions.warnings``."""
+        """A warning already formatted (``file:line: ...: warning: ...``), e.g. one of the loader's.
+
+        With ``strict`` it is reported as an ``error``.
+        """
+        if self.strict:
+            text = text.replace(": warning: ", ": error: ", 1)
         self.messages.append(text)
         self._emit(text)
+
+    def finish(self) -> None:
+        """With ``strict``, a ``TopicDefinitionError`` if anything was reported."""
+        if self.strict and self.messages:
+            count = len(self.messages)
+            raise TopicDefinitionError(
+                f"{count} warning{'s' if count > 1 else ''} treated as error{'s' if count > 1 else ''} "
+                "(--strict); nothing written",
+                source=self.source,
+            )

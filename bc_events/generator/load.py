@@ -31,9 +31,9 @@ class LoadedTopics:
     embedded: tuple[str, ...]
 
 
-def load_topics(path: str) -> LoadedTopics:
-    """Read, parse and check ``path``; every problem is a ``TopicDefinitionError``."""
-    text = read_topic_file(path)
+def load_topics(path: str, text: str | None = None) -> LoadedTopics:
+    """Read (unless ``text`` is given), parse and check ``path``; each problem a ``TopicDefinitionError``."""
+    text = read_topic_file(path) if text is None else text
     stream = io.StringIO(text)
     stream.name = path  # the loader names errors after the stream
     definitions = load_topic_definitions(stream)

@@ -15,8 +15,10 @@ Rules (documented in the README):
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bc_events.errors import TopicDefinitionError
@@ -24,7 +26,7 @@ from bc_events.naming import action_first_name, entity_first_name
 from bc_events.session import EventSession
 from bc_events.topics import Topic
 
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_ALNUM = re.compile(r"[0-9A-Za-z]+")
 _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 TYPING_NAMES = frozenset(
@@ -35,23 +37,51 @@ TYPING_NAMES = frozenset(
 BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
 """Builtins that appear in generated type expressions."""
 
-MODULE_NAMES = frozenset({"bc_events", "annotations", "current_session"}) | TYPING_NAMES | BUILTIN_TYPE_NAMES
+MODULE_NAMES = frozenset({"bc_events", "annotations", "current_session", "TypeError"}) | (
+    TYPING_NAMES | BUILTIN_TYPE_NAMES
+)
+"""Every global name the generated module imports or uses besides its own declarations.
+
+``TypeError`` is raised by ``current_session()``; the other builtins it calls are
+lower case, which no type name is (class options are checked against every builtin).
+"""
+
+RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"type"}
+"""Words Python gives a meaning of its own (``type`` is soft from 3.12): never a generated name."""
 
 
 def pascal_case(text: str) -> str:
-    """Any text -> a PascalCase ASCII identifier: ``pull-request`` -> ``PullRequest``, ``+1`` -> ``T1``.
+    """Any text -> a PascalCase identifier: ``pull-request`` -> ``PullRequest``, ``+1`` -> ``T1``.
 
     Words already in camel case keep their boundaries (``htmlURL`` -> ``HtmlUrl``).
+    Letters of any script are kept, normalized as Python normalizes identifiers
+    (NFKC): ``Adresse_Übersicht`` -> ``AdresseÜbersicht``, ``日本`` -> ``日本``.
+    Never a reserved word: ``true`` -> ``True_``.
     """
+    text = unicodedata.normalize("NFKC", text)
+    shape = "".join(map(_shape, text))  # the ASCII pattern below finds the words of any script
     words: list[str] = []
-    for chunk in _NON_ALNUM.split(text):
-        words.extend(match.group(0) for match in _CAMEL_WORD.finditer(chunk))
-    name = "".join(word[:1].upper() + word[1:].lower() for word in words)
+    for chunk in _ALNUM.finditer(shape):
+        words.extend(
+            text[chunk.start() + match.start() : chunk.start() + match.end()]
+            for match in _CAMEL_WORD.finditer(chunk.group(0))
+        )
+    name = unicodedata.normalize("NFKC", "".join(word[:1].upper() + word[1:].lower() for word in words))
+    name = "".join(char for char in name if ("T" + char).isidentifier())
     if not name:
         return "T"
-    if name[0].isdigit():
-        return "T" + name
-    return name
+    if not name.isidentifier():  # starts with a digit (or another character only allowed later)
+        name = "T" + name
+    return name + "_" if name in RESERVED_WORDS else name
+
+
+def _shape(char: str) -> str:
+    """``A`` upper case, ``a`` any other letter or mark, ``0`` a digit, `` `` anything else."""
+    if char.isdecimal():
+        return "0"
+    if not ("T" + char).isidentifier() or char == "_":
+        return " "
+    return "A" if char.isupper() or unicodedata.category(char) == "Lt" else "a"
 
 
 def is_plain_identifier(key: str) -> bool:
@@ -61,6 +91,45 @@ def is_plain_identifier(key: str) -> bool:
     key), not a keyword, and not starting with ``_`` (``__x`` would be mangled).
     """
     return key.isascii() and key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
+
+
+class ClassOptionError(ValueError):
+    """A chosen class name (``--client-class``, ``--session-class``) cannot be used; ``option`` says which."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        self.option = option
+        self.problem = problem
+        super().__init__(f"{option}: {problem}")
+
+
+def class_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a generated class, or ``None`` when it can."""
+    if not name.isidentifier():
+        return f"{name!r} is not a Python identifier"
+    if unicodedata.normalize("NFKC", name) != name:
+        normal = unicodedata.normalize("NFKC", name)
+        return f"{name!r} is not in the form Python reads it as ({normal!r}); write that"
+    if name.startswith("_"):
+        return f"{name!r} starts with '_': the class must be public"
+    if name in RESERVED_WORDS:
+        return f"{name!r} is a Python keyword"
+    if name in MODULE_NAMES or hasattr(builtins, name):
+        return f"{name!r} would shadow a name the generated module imports or uses"
+    return None
+
+
+def check_class_options(client_class: str, session_class: str, payload_types: dict[str, Topic]) -> None:
+    """``ClassOptionError`` blaming the option if a class name is unusable or taken by a payload type."""
+    for option, name in (("--client-class", client_class), ("--session-class", session_class)):
+        problem = class_name_problem(name)
+        if problem is None and name in payload_types:
+            topic = payload_types[name]
+            where = f" (line {topic.line})" if topic.line else ""
+            problem = f"{name!r} is the payload type of topic {topic.name}{where}; choose another class name"
+        if problem is not None:
+            raise ClassOptionError(option, problem)
+    if client_class == session_class:
+        raise ClassOptionError("--session-class", "the client and session classes need different names")
 
 
 def topic_prefix(topic: Topic, default_category: str) -> str:

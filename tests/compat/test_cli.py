@@ -128,7 +128,7 @@ def test_allow_undecided(tmp_path: Path) -> None:
         ),
         (
             OLD.replace("id: {type: integer}", "id: {$ref: '#/definitions/Missing'}"),
-            "new.yaml:3: topic testing.InvoiceCreated: Schema is not a valid JSON Schema",
+            "new.yaml:5: topic testing.InvoiceCreated: Schema is not a valid JSON Schema",
         ),
         (
             OLD.replace("id: {type: integer}", "id: {$ref: '#/definitions/A'}").replace(
@@ -138,7 +138,7 @@ def test_allow_undecided(tmp_path: Path) -> None:
         ),
         (
             OLD.replace("id: {type: integer}", "id: {type: 12}"),
-            "new.yaml:3: topic testing.InvoiceCreated: Schema is not a valid JSON Schema",
+            "new.yaml:8: topic testing.InvoiceCreated: Schema is not a valid JSON Schema",
         ),
     ],
 )

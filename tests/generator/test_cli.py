@@ -35,8 +35,16 @@ def test_write_then_check(topics_file: Callable[[str], Path], tmp_path: Path) ->
     topics.write_text(GOOD.replace("Created", "Deleted"), encoding="utf-8")
     stale = run(GENERATOR, topics, "-o", output, "--check")
     assert stale.returncode == 1
-    assert stale.stdout.startswith("---")
-    assert "+class TestDeletedData(TypedDict):" in stale.stdout
+    summary, _, diff = stale.stdout.partition("\n---")
+    assert summary.splitlines() == [
+        f"{output} differs from what bc-events-gen generates:",
+        "  topics added: testing.TestDeleted",
+        "  topics removed: testing.TestCreated",
+        "  declarations changed: EventSession",
+        "  declarations added: TestDeletedData",
+        "  declarations removed: TestCreatedData",
+    ], stale.stdout
+    assert "+class TestDeletedData(TypedDict):" in diff
     assert "is stale" in stale.stderr
     assert "TestCreatedData" in output.read_text(encoding="utf-8")  # --check wrote nothing
 
@@ -189,3 +197,63 @@ def test_check_and_stdout_cannot_be_combined() -> None:
     result = run(GENERATOR, EXAMPLE / "topics.yaml", "--check")
     assert result.returncode == 2
     assert "--check needs -o FILE" in result.stderr
+
+
+WIDENED = _topics(
+    ("Created", "Test", "{type: object, properties: {a: {type: string}}, patternProperties: {'^x-': {}}}"),
+    ("Deleted", "Test", "{type: object, properties: {a: {type: string}}, patternProperties: {'^y-': {}}}"),
+)
+
+
+def test_strict_turns_every_warning_into_an_error(topics_file: Callable[[str], Path], tmp_path: Path) -> None:
+    output = tmp_path / "events_gen.py"
+    output.write_text("old\n", encoding="utf-8")
+    topics = topics_file(WIDENED)
+    warned = run(GENERATOR, topics)
+    assert warned.returncode == 0
+    assert [line.split(": ")[2] for line in warned.stderr.splitlines()] == ["warning", "warning"]
+    result = run(GENERATOR, topics, "-o", output, "--strict")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines[:2]] == ["error", "error"]
+    assert lines[:2] == [line.replace(": warning: ", ": error: ") for line in warned.stderr.splitlines()]
+    assert lines[2] == f"bc-events-gen: {topics}: 2 warnings treated as errors (--strict); nothing written"
+    assert output.read_text(encoding="utf-8") == "old\n"
+    assert run(GENERATOR, topics_file(GOOD), "-o", output, "--strict").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        ("{type: object, required: [ghost], additionalProperties: false}", "Schema: required key 'ghost'"),
+        (
+            "{type: object, properties: {a: {type: object, required: [b], additionalProperties: false,"
+            " patternProperties: {'^x': {}}}}}",
+            "Schema/properties/a: required key 'b'",
+        ),
+        (
+            "{allOf: [{type: object, required: [g], additionalProperties: false}]}",
+            "Schema/allOf/0: required key 'g'",
+        ),
+    ],
+)
+def test_an_unsatisfiable_required_key_is_an_error(
+    schema: str, problem: str, topics_file: Callable[[str], Path]
+) -> None:
+    result = run(GENERATOR, topics_file(_topics(("Created", "Test", schema))))
+    assert result.returncode == 2
+    assert f":3: topic testing.TestCreated: {problem} can never be present" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "{type: object, required: [x-a], additionalProperties: false, patternProperties: {'^x-': {}}}",
+        "{type: object, required: [a], additionalProperties: false, properties: {a: {}}}",
+        "{type: object, not: {required: [g], additionalProperties: false}}",  # negated: always true
+        "{type: object, required: [g]}",
+    ],
+)
+def test_satisfiable_required_keys_pass(schema: str, topics_file: Callable[[str], Path]) -> None:
+    result = run(GENERATOR, topics_file(_topics(("Created", "Test", schema))))
+    assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "generated_example"
 BIN = Path(sys.executable).parent
-EXAMPLES = ["celery_app.py", "fastapi_app.py"]
+EXAMPLES = ["celery_app.py", "fastapi_app.py", "flask_app.py"]
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

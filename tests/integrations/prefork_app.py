@@ -51,3 +51,10 @@ install(app, lambda: EventClient(os.environ["EVENTS_API_URL"], "WorkerService", 
 def publish_pid(event_id: str) -> None:
     """Publish one event carrying the id and the worker process that ran the task."""
     current_session().publish(action="Created", entity="Test", data={"id": event_id, "n": os.getpid()})
+
+
+@app.task(name="die_after_publishing")
+def die_after_publishing(event_id: str) -> None:
+    """A hard failure: the worker process dies mid-task (as when killed for its time limit)."""
+    current_session().publish(action="Created", entity="Test", data={"id": event_id, "n": os.getpid()})
+    os._exit(1)

@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from celery import Celery, Task
 from celery.contrib.testing.worker import start_worker
+from celery.result import AsyncResult
+from flask import Flask
 
 import bc_events
 from bc_events import EventClient, current_session
 from bc_events.celery import install
 from bc_events.testing import EventsAPIServer
+from bc_events.wsgi import EventsMiddleware
 
 from .support import FAST, TOPICS, client_factory, ids, wait_for_events
 
@@ -111,6 +114,26 @@ def test_a_request_and_the_task_it_enqueues_share_the_job_id_and_the_user(
     assert result.get(timeout=10) == "user", "the task runs in a user_session of the request's user"
     assert sorted(wait_for_events(api, 2)) == ["request", "task"]
     assert {(event.job_id, event.actor) for event in api.accepted} == {("job-42", ("user-7", "user"))}
+
+
+def test_a_flask_request_behind_the_wsgi_middleware_passes_its_job_and_user_to_its_task(
+    tasks: dict[str, Task[Any, Any]], client: EventClient, api: EventsAPIServer
+) -> None:
+    app = Flask("web")
+    results: list[AsyncResult[Any]] = []
+
+    @app.post("/signup")
+    def signup() -> str:
+        current_session().publish(action="Created", entity="Test", data={"id": "request"})
+        results.append(tasks["publish"].delay("task"))
+        return "ok"
+
+    app.wsgi_app = EventsMiddleware(app.wsgi_app, client)  # type: ignore[method-assign]
+    headers = {"X-BriteCore-Job-Id": "job-web", "X-BriteCore-User-Id": "user-8"}
+    assert app.test_client().post("/signup", headers=headers, buffered=True).text == "ok"
+    assert results[0].get(timeout=10) == "user"
+    assert sorted(wait_for_events(api, 2)) == ["request", "task"]
+    assert {(event.job_id, event.actor) for event in api.accepted} == {("job-web", ("user-8", "user"))}
 
 
 def test_a_task_enqueued_by_a_service_runs_as_this_service_with_its_job_id(

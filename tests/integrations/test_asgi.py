@@ -6,78 +6,24 @@ what the Events API accepted can be asserted right after each request.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import bc_events
-from bc_events import EventClient, PublishError, current_session
+from bc_events import EventClient, PublishError
 from bc_events.asgi import EventsMiddleware
 from bc_events.testing import EventsAPIServer
 
+from .starlette_app import starlette_app
 from .support import FAST, TOPICS, ids
 
 AFTER_REQUEST: list[object] = []
 """What was bound in the server's context after each request left the middleware (must be None)."""
-
-
-def publish(event_id: str) -> None:
-    current_session().publish(action="Created", entity="Test", data={"id": event_id})
-
-
-async def publish_with_status(request: Request) -> Response:
-    publish(request.path_params["event_id"])
-    return PlainTextResponse("done", status_code=int(request.query_params.get("status", "200")))
-
-
-async def raise_after_publishing(request: Request) -> Response:
-    publish("raised")
-    raise RuntimeError("the view failed")
-
-
-async def nothing(request: Request) -> Response:
-    return PlainTextResponse("nothing")
-
-
-async def whoami(request: Request) -> Response:
-    session = current_session()
-    await asyncio.sleep(0.01)  # let the other requests interleave on the loop
-    publish(request.query_params["id"])
-    assert current_session() is session
-    return JSONResponse({"job": session.job_id, "actor": [session.actor_id, session.actor_type]})
-
-
-async def stream(request: Request) -> Response:
-    fail = request.query_params.get("fail") == "1"
-
-    async def chunks() -> AsyncIterator[str]:
-        for i in range(3):
-            publish(f"chunk{i}")  # published while the body streams: part of the request's session
-            yield f"chunk{i}\n"
-        if fail:
-            raise RuntimeError("the stream failed half-way")
-
-    return StreamingResponse(chunks())
-
-
-starlette_app = Starlette(
-    routes=[
-        Route("/publish/{event_id}", publish_with_status),
-        Route("/raise", raise_after_publishing),
-        Route("/nothing", nothing),
-        Route("/whoami", whoami),
-        Route("/stream", stream),
-    ]
-)
 
 
 def outermost(app: EventsMiddleware) -> object:

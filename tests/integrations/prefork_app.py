@@ -27,6 +27,7 @@ def broker_options(broker_dir: Path) -> dict[str, Any]:
         "data_folder_out": queue,
         "processed_folder": str(broker_dir / "processed"),
         "control_folder": str(broker_dir / "control"),
+        "polling_interval": 0.1,
     }
 
 

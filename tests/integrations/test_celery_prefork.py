@@ -26,7 +26,7 @@ TASKS = 200
 
 @pytest.fixture(scope="module")
 def worker(module_api: EventsAPIServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A prefork worker of 4 processes on a broker in a temporary folder; warm-shut-down at the end."""
+    """A prefork worker of 4 processes on a broker in a temporary folder; shut down at the end."""
     broker_dir = tmp_path_factory.mktemp("broker")
     env = {
         **os.environ,

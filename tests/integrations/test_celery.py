@@ -17,7 +17,7 @@ from celery.result import AsyncResult
 from flask import Flask
 
 import bc_events
-from bc_events import EventClient, current_session
+from bc_events import EventClient, PublishError, current_session
 from bc_events.celery import install
 from bc_events.testing import EventsAPIServer
 from bc_events.wsgi import EventsMiddleware
@@ -211,3 +211,27 @@ def test_an_eager_task_restores_the_caller_s_session(
         assert [event.data["id"] for event in session.events] == ["caller"], "the task had its own session"
     assert bc_events.bound_session() is None
     assert ids(api) == ["eager", "caller"], "the eager task's session was flushed when the task returned"
+
+
+def test_a_failed_flush_never_fails_the_task_and_reaches_the_callback(api: EventsAPIServer) -> None:
+    app = Celery("undelivered_tests", set_as_current=False)
+    app.conf.update(task_always_eager=True)
+    undelivered: list[PublishError] = []
+    install(app, client_factory(api), on_undelivered=undelivered.append)
+
+    @app.task
+    def publish_one() -> str:
+        current_session().publish(action="Created", entity="Test", data={"id": "lost"})
+        return "done"
+
+    api.faults.reject(times=1)
+    assert publish_one.delay().get(timeout=10) == "done"
+    [error] = undelivered
+    assert [event.data["id"] for event in error.undelivered] == ["lost"]
+    assert ids(api) == []
+
+
+def test_installing_twice_on_one_app_is_an_error(eager_app: tuple[Celery, dict[str, Task[Any, Any]]]) -> None:
+    app, _ = eager_app
+    with pytest.raises(RuntimeError, match="already called for the Celery app 'eager_tests'"):
+        install(app, lambda: EventClient(None, "Other", TOPICS))

@@ -17,7 +17,7 @@ import bc_events
 from bc_events import EventClient
 from bc_events.testing import EventsAPIServer
 
-from .prefork_app import make_app
+from .celery_broker import make_app
 from .support import FAST, TOPICS, wait_for_events
 
 TESTS = Path(__file__).resolve().parent.parent

@@ -159,7 +159,6 @@ def _add_headers(*, headers: dict[str, Any] | None = None, **_: object) -> None:
 
 
 _installed: list[_Installation] = []
-signals.before_task_publish.connect(_add_headers, weak=False, dispatch_uid="bc_events.celery.headers")
 
 
 def install(
@@ -170,6 +169,10 @@ def install(
 ) -> None:
     """Run every task of ``app`` in its own session, bound as ``current_session()``.
 
+    Call it wherever the app is created, in the processes that send tasks as in
+    the workers: from then on a task sent while a session is bound carries its
+    job id and actor.
+
     ``client_factory`` takes no arguments and returns the ``EventClient`` (e.g.
     a generated, typed one); it is called once per worker process, on first
     use.  A flush that fails is logged at ERROR with the undelivered envelopes
@@ -179,6 +182,8 @@ def install(
         raise RuntimeError(f"bc_events.celery.install() was already called for the Celery app {app.main!r}")
     installation = _Installation(app, client_factory, on_undelivered)
     _installed.append(installation)
+    # Stamping is global (the signal does not name the app): one handler for every installed app.
+    signals.before_task_publish.connect(_add_headers, weak=False, dispatch_uid="bc_events.celery.headers")
     # Signals are global; each handler serves only tasks of its own app.
     uid = f"bc_events.celery.{id(app)}"
     signals.task_prerun.connect(installation.task_prerun, weak=False, dispatch_uid=f"{uid}.prerun")

@@ -15,10 +15,11 @@ import pytest
 
 import bc_events
 from bc_events import EventClient
+from bc_events.celery import install
 from bc_events.testing import EventsAPIServer
 
 from .celery_broker import make_app
-from .support import FAST, TOPICS, wait_for_events
+from .support import FAST, TOPICS, client_factory, wait_for_events
 
 TESTS = Path(__file__).resolve().parent.parent
 TASKS = 200
@@ -55,6 +56,7 @@ def test_200_tasks_across_a_prefork_pool_deliver_every_event_exactly_once(
     worker: Path, api: EventsAPIServer
 ) -> None:
     producer = make_app(worker)
+    install(producer, client_factory(api, "WebService"))  # as the web service's own copy of the app would
     client = EventClient(api.url, "WebService", TOPICS, retry=FAST)
     sent = [f"task-{i}" for i in range(TASKS)]
     with client.user_session("user-5", "job-bulk") as session, bc_events.bind_session(session):

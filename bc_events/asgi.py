@@ -93,6 +93,8 @@ class EventsMiddleware:
         if not status or status[0] >= 400:
             session.rollback()
             return
+        if not session.events:
+            return  # nothing to deliver: spare the request a hop to a worker thread
         finish_in_thread = functools.partial(
             finish, session, succeeded=True, on_undelivered=self._on_undelivered
         )

@@ -5,6 +5,7 @@ Every test delivers to a local Events API and asserts what it accepted.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -77,8 +78,14 @@ def worker_app(module_api: EventsAPIServer) -> Iterator[tuple[Celery, dict[str, 
     app = Celery("worker_tests", broker="memory://", backend="cache+memory://", set_as_current=False)
     tasks = define_tasks(app)
     install(app, client_factory(module_api))
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app, tasks
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app, tasks
+    finally:  # the worker sets up logging for the whole process: give the other tests theirs back
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ import django
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "generated_example" / "django_project"
+EXAMPLE = Path(__file__).resolve().parents[2] / "generated_example" / "django_project"
 sys.path[:0] = [str(EXAMPLE), str(EXAMPLE.parent)]
 
 import policy_service.settings as example_settings  # noqa: E402

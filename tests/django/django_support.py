@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.db import connections
@@ -13,6 +14,8 @@ from django.test import AsyncClient, Client
 
 from bc_events.testing import EventsAPIServer
 
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "generated_example" / "django_project"
 SERVERS = ("wsgi", "asgi")
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from events_gen import current_session
 
-from bc_events import PublishError, bound_session
+import bc_events
+from bc_events import PublishError
 
 
 class Oops(Exception):
@@ -131,13 +131,18 @@ async def async_raises(request: HttpRequest) -> HttpResponse:
     raise Oops("the async view failed")
 
 
+RENDEZVOUS: list[threading.Barrier] = []
+"""Set by a test: ``whoami?rendezvous=1`` waits there, so that all those requests are in flight at once."""
+
+
 def whoami(request: HttpRequest) -> JsonResponse:
-    """The bound session as the view sees it; publishes its job id, with a pause so requests overlap."""
+    """The bound session as the view sees it; publishes its job id (``?rendezvous=1``: with the others)."""
     session = current_session()
-    pause = float(request.GET.get("pause", "0"))
-    if pause:
-        time.sleep(pause)
+    if request.GET.get("rendezvous"):
+        RENDEZVOUS[0].wait(timeout=60)
     emit(session.job_id)
+    if request.GET.get("fail"):
+        raise Oops("after publishing")
     return JsonResponse(
         {
             "session": id(session),
@@ -153,8 +158,15 @@ async def quiet(request: HttpRequest) -> HttpResponse:
     return ok()
 
 
-def no_session_after(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(str(bound_session() is None))
+def untyped(request: HttpRequest) -> HttpResponse:
+    """With ``TOPICS`` (the untyped client): the session is a plain ``bc_events.EventSession``."""
+    session = bc_events.current_session()
+    with transaction.atomic():
+        session.publish(
+            action="Cancelled", entity="Policy", data={"id": "a", "reason": "non_payment", "cancelled_by": 1}
+        )
+    session.policy_cancelled({"id": "b", "reason": "non_payment", "cancelled_by": 1})
+    return ok()
 
 
 undelivered: list[PublishError] = []
@@ -189,6 +201,6 @@ VIEWS: dict[str, Callable[..., object]] = {
         async_raises,
         whoami,
         quiet,
-        no_session_after,
+        untyped,
     )
 }

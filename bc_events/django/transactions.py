@@ -66,7 +66,9 @@ _RELEASED = _Mark(0)
 
 def _mark_for_open_transactions() -> _Mark:
     """A mark released when every atomic block open now (on any database) has committed."""
-    open_now = [conn for conn in connections.all(initialized_only=True) if conn.in_atomic_block]
+    # connections[alias] rather than connections.all(initialized_only=True): half the cost,
+    # and a connection this thread never used is simply not in an atomic block.
+    open_now = [conn for conn in map(connections.__getitem__, connections) if conn.in_atomic_block]
     if not open_now:
         return _RELEASED
     mark = _Mark(len(open_now))

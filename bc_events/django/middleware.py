@@ -37,6 +37,7 @@ and place the middleware after ``AuthenticationMiddleware``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from bc_events.context import bind_session
 from bc_events.django.settings import EventsSettings, events_settings
+from bc_events.django.transactions import open_transactions
 from bc_events.session import EventSession
 from bc_events.unit_of_work import finish, open_session
 
@@ -123,11 +125,24 @@ def _succeeded(request: HttpRequest, response: HttpResponseBase) -> bool:
 
 
 def end_request(session: EventSession, config: EventsSettings, *, succeeded: bool) -> None:
-    """Flush what the flush rules deliver, then drop the rest; never raises ``PublishError``."""
+    """Flush what the flush rules deliver, then drop the rest; never raises ``PublishError``.
+
+    Events still held back belong to transactions that rolled back, unless a
+    transaction opened *before* the request is still open (a ``TestCase``
+    runs each test in one): then they are delivered if and when it commits
+    (``captureOnCommitCallbacks(execute=True)`` in tests), like in production.
+    """
     finish(session, succeeded=succeeded, on_undelivered=config.on_undelivered)
-    dropped = len(session.events)
-    if dropped:
-        logger.debug(
-            "bc_events: dropped %d event(s) of job %s: their transaction rolled back", dropped, session.job_id
-        )
-        session.rollback()
+    held_back = len(session.events)
+    if not held_back:
+        return
+    enclosing = open_transactions() if succeeded else []
+    if enclosing:
+        deliver = functools.partial(finish, session, succeeded=True, on_undelivered=config.on_undelivered)
+        for conn in enclosing:
+            conn.on_commit(deliver)
+        return
+    logger.debug(
+        "bc_events: dropped %d event(s) of job %s: their transaction rolled back", held_back, session.job_id
+    )
+    session.rollback()

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from bc_events.client import EventClient
 from bc_events.errors import PublishError
@@ -64,11 +65,16 @@ class _Mark:
 _RELEASED = _Mark(0)
 
 
-def _mark_for_open_transactions() -> _Mark:
-    """A mark released when every atomic block open now (on any database) has committed."""
+def open_transactions() -> list[BaseDatabaseWrapper]:
+    """The connections of this thread (any database) that are in an atomic block."""
     # connections[alias] rather than connections.all(initialized_only=True): half the cost,
     # and a connection this thread never used is simply not in an atomic block.
-    open_now = [conn for conn in map(connections.__getitem__, connections) if conn.in_atomic_block]
+    return [conn for conn in map(connections.__getitem__, connections) if conn.in_atomic_block]
+
+
+def _mark_for_open_transactions() -> _Mark:
+    """A mark released when every atomic block open now (on any database) has committed."""
+    open_now = open_transactions()
     if not open_now:
         return _RELEASED
     mark = _Mark(len(open_now))

@@ -75,7 +75,7 @@ class EventsMiddleware:
         if self.is_async:
             return self._acall(request)
         config = events_settings()
-        session = _open(config, _ids(config, request))
+        session = _open(config, config.read_ids(request))
         try:
             with bind_session(session):
                 response = self.get_response(request)
@@ -88,11 +88,10 @@ class EventsMiddleware:
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         config = events_settings()
-        ids = (
-            await sync_to_async(_ids)(config, request)
-            if config.reads_ids_with_code
-            else _ids(config, request)
-        )
+        if config.reads_ids_with_code:  # they may use the ORM (request.user): not on the event loop
+            ids = await sync_to_async(config.read_ids)(request)
+        else:
+            ids = config.read_ids(request)
         session = _open(config, ids)
         try:
             with bind_session(session):
@@ -101,9 +100,10 @@ class EventsMiddleware:
             session.rollback()
             raise
         assert isinstance(response, HttpResponseBase)
-        succeeded = _succeeded(request, response)
-        if session.events:  # nothing to send: no thread hop
-            await sync_to_async(end_request, thread_sensitive=False)(session, config, succeeded=succeeded)
+        if not _succeeded(request, response):
+            session.rollback()
+        elif session.events:  # the flush may wait on the network: off the event loop
+            await sync_to_async(end_request, thread_sensitive=False)(session, config, succeeded=True)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
@@ -114,10 +114,6 @@ class EventsMiddleware:
 def _open(config: EventsSettings, ids: tuple[str | None, str | None]) -> EventSession:
     job_id, user_id = ids
     return open_session(config.client.get(), job_id=job_id, user_id=user_id)
-
-
-def _ids(config: EventsSettings, request: HttpRequest) -> tuple[str | None, str | None]:
-    return config.read_ids(request)
 
 
 def _succeeded(request: HttpRequest, response: HttpResponseBase) -> bool:

@@ -17,6 +17,7 @@ The client is created on the first request, once per process (``LazyClient``).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,14 +65,26 @@ class EventsSettings:
 
     def read_ids(self, request: HttpRequest) -> tuple[str | None, str | None]:
         """``(job id, user id)`` of ``request``: from the callables if set, else from the headers."""
-        job_id = self.job_id(request) if self.job_id else request.META.get(self.job_id_meta)
-        user_id = self.user_id(request) if self.user_id else request.META.get(self.user_id_meta)
-        return job_id, user_id
+        job_id = (
+            _called("JOB_ID", self.job_id, request) if self.job_id else request.META.get(self.job_id_meta)
+        )
+        if self.user_id:
+            return job_id, _called("USER_ID", self.user_id, request)
+        return job_id, request.META.get(self.user_id_meta)
 
     @property
     def reads_ids_with_code(self) -> bool:
         """Whether a callable reads an id (it may touch the database: not on the event loop)."""
         return self.job_id is not None or self.user_id is not None
+
+
+def _called(key: str, reader: IdReader, request: HttpRequest) -> str | None:
+    value = reader(request)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(
+            f"BC_EVENTS[{key!r}] returned {value!r} ({type(value).__name__}); it must return a str or None"
+        )
+    return value
 
 
 def _error(key: str, message: str) -> ImproperlyConfigured:
@@ -196,4 +209,11 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
         client.close()
 
 
+def _renew_lock() -> None:
+    """In a forked child no thread is left to release a lock that a parent thread held at the fork."""
+    global _lock
+    _lock = threading.Lock()
+
+
 setting_changed.connect(_reset, dispatch_uid="bc_events.django.settings")
+os.register_at_fork(after_in_child=_renew_lock)

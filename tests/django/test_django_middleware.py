@@ -185,3 +185,9 @@ def test_importing_bc_events_does_not_import_django() -> None:
     code += "assert 'django' not in sys.modules, sorted(sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_id_callable_returning_a_non_str_is_named(settings: Any, events_settings: dict[str, Any]) -> None:
+    settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: 42}
+    with pytest.raises(TypeError, match=r"BC_EVENTS\['USER_ID'\] returned 42 \(int\); it must return a str"):
+        Client().get("/t/whoami/")

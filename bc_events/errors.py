@@ -71,7 +71,8 @@ class PublishError(BcEventsError):
     """A flush could not deliver every event.
 
     ``undelivered`` holds exactly the events that were not accepted; they stay
-    queued on the session, so a later ``flush()`` retries them and nothing else.
+    queued on the session, so a later ``flush()`` retries them and nothing else
+    (unless ``rollback()`` was called during the flush: then they are dropped).
     """
 
     def __init__(self, reason: str, undelivered: Sequence[Event]) -> None:

@@ -1,8 +1,11 @@
-"""Reading the Events API's replies: delivered, worth retrying, or failed for good.
+"""Reading the Events API's replies into plain values: accepted, worth retrying, or rejected.
 
-Anything that does not fit the protocol (a body that is not JSON, JSON without
-``errorType``, a ``records`` list of the wrong length) is never taken for
-success: the events it concerns count as undelivered.
+Anything that does not fit the protocol (a body that is not JSON, a 2xx
+without ``{"status": "Success"}`` for one event, a ``records`` list of the
+wrong length, a body longer than ``MAX_REPLY_BYTES``) is never taken for
+success: the events it concerns count as undelivered.  Whether a failure is
+retried is ``RetryPolicy``'s decision alone.  Text the server sent is escaped
+and shortened (``printable``) before it reaches a log line or an exception.
 """
 
 from __future__ import annotations
@@ -12,71 +15,87 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import InvalidHeader
 from urllib3.util import Retry
 
-RETRYABLE_ERROR_TYPES = frozenset({"ProvisionedThroughputExceededException", "InternalFailureException"})
-"""``errorType`` values of a 400/500 reply that mean "try again later"."""
-
-RETRYABLE_RECORD_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "InternalFailure", "InternalFailureException"}
-)
-"""Per-record results of a bulk reply that are retried (with only those records)."""
-
-SUCCESS = "Success"
+from bc_events.pool import RawReply
+from bc_events.retry import RetryPolicy
+from bc_events.wire import MAX_REPLY_BYTES, SUCCESS
 
 _retry_after_parser = Retry(0)  # urllib3's parser handles both seconds and HTTP dates
 
 
-class DeliveryFailure(Exception):
-    """A request did not deliver its events; ``retryable`` says whether trying again may help."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one request achieved, by index into the events it carried.
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-        self.retry_after = retry_after
+    Indexes in neither ``retry`` nor ``rejected`` were accepted.  ``reason``
+    says why not everything was (empty when everything was).
+    """
 
+    retry: tuple[int, ...] = ()
+    rejected: tuple[int, ...] = ()
+    reason: str = ""
+    retry_after: float | None = None
 
-def check_single_reply(response: BaseHTTPResponse) -> None:
-    """Return if the reply accepted the event; raise ``DeliveryFailure`` otherwise."""
-    if 200 <= response.status < 300:
-        return
-    raise _failure_for_status(response)
-
-
-@dataclass(frozen=True)
-class BulkOutcome:
-    """Per-record results of a bulk reply, by index into the records sent."""
-
-    retryable: list[int]
-    rejected: list[tuple[int, str]]
+    @classmethod
+    def whole(cls, sent: int, reason: str, *, retryable: bool, retry_after: float | None = None) -> Outcome:
+        """The same fate for every event of the request."""
+        indexes = tuple(range(sent))
+        if retryable:
+            return cls(retry=indexes, reason=reason, retry_after=retry_after)
+        return cls(rejected=indexes, reason=reason)
 
 
-def read_bulk_reply(response: BaseHTTPResponse, sent: int) -> BulkOutcome:
-    """Classify each record of a bulk reply; raise ``DeliveryFailure`` if the reply is unusable."""
-    if not 200 <= response.status < 300:
-        raise _failure_for_status(response)
-    body = _json_or_none(response.data)
+ACCEPTED = Outcome()
+
+
+def read_reply(reply: RawReply, sent: int, bulk: bool, policy: RetryPolicy) -> Outcome:
+    """Classify a reply to a request that carried ``sent`` events."""
+    body = None if reply.truncated else _json_or_none(reply.body)
+    error_type = body.get("errorType") if isinstance(body, dict) else None
+    if not 200 <= reply.status < 300 or error_type is not None:
+        described = f"HTTP {reply.status}" + (
+            f" {printable(str(error_type))}" if error_type is not None else _snippet(reply)
+        )
+        if policy.is_retryable_reply(reply.status, error_type):
+            return Outcome.whole(sent, described, retryable=True, retry_after=_retry_after(reply))
+        return Outcome.whole(sent, described, retryable=False)
+    if bulk:
+        return _read_records(body, reply, sent, policy)
+    if isinstance(body, dict) and body.get("status") == SUCCESS:
+        return ACCEPTED
+    return Outcome.whole(
+        sent, f"HTTP {reply.status} reply does not fit the protocol{_snippet(reply)}", retryable=False
+    )
+
+
+def _read_records(body: Any, reply: RawReply, sent: int, policy: RetryPolicy) -> Outcome:
     records = body.get("records") if isinstance(body, dict) else None
     if not isinstance(records, list) or len(records) != sent:
-        got = f"{len(records)} records" if isinstance(records, list) else "no records list"
-        raise DeliveryFailure(
-            f"bulk reply does not fit: sent {sent} records, reply has {got}; delivery unknown",
-            retryable=False,
+        got = f"{len(records)} records" if isinstance(records, list) else f"no records list{_snippet(reply)}"
+        return Outcome.whole(
+            sent, f"bulk reply does not fit: sent {sent} records, reply has {got}", retryable=False
         )
-    retryable: list[int] = []
-    rejected: list[tuple[int, str]] = []
+    retry: list[int] = []
+    rejected: list[int] = []
+    codes: list[str] = []
     for index, record in enumerate(records):
+        if record == SUCCESS:  # the common case first: a bulk reply is read once per 250 events
+            continue
         code = _record_code(record)
         if code == SUCCESS:
             continue
-        if code in RETRYABLE_RECORD_CODES:
-            retryable.append(index)
-        else:
-            rejected.append((index, code))
-    return BulkOutcome(retryable, rejected)
+        codes.append(code)
+        (retry if policy.is_retryable_record(code) else rejected).append(index)
+    if not codes:
+        return ACCEPTED
+    return Outcome(tuple(retry), tuple(rejected), describe_rejections(codes))
+
+
+def describe_rejections(codes: Sequence[str]) -> str:
+    """A short summary of failed records, e.g. ``2 record(s) failed (ValidationException)``."""
+    return f"{len(codes)} record(s) failed ({', '.join(printable(code) for code in sorted(set(codes)))})"
 
 
 def _record_code(record: Any) -> str:
@@ -86,25 +105,14 @@ def _record_code(record: Any) -> str:
         for key in ("errorType", "ErrorCode", "status"):
             if isinstance(record.get(key), str):
                 return str(record[key])
-    return f"unreadable record result {record!r:.80}"
+    return f"unreadable record result {repr(record)[:200]}"
 
 
-def _failure_for_status(response: BaseHTTPResponse) -> DeliveryFailure:
-    status = response.status
-    body = _json_or_none(response.data)
-    error_type = body.get("errorType") if isinstance(body, dict) else None
-    described = f"HTTP {status}" + (f" {error_type}" if error_type else _snippet(response.data))
-    if status == 429 or status >= 500 or error_type in RETRYABLE_ERROR_TYPES:
-        return DeliveryFailure(described, retryable=True, retry_after=_retry_after(response))
-    return DeliveryFailure(described, retryable=False)
-
-
-def _retry_after(response: BaseHTTPResponse) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
+def _retry_after(reply: RawReply) -> float | None:
+    if reply.retry_after is None:
         return None
     try:
-        return _retry_after_parser.parse_retry_after(value)
+        return _retry_after_parser.parse_retry_after(reply.retry_after)
     except InvalidHeader:
         return None
 
@@ -116,12 +124,13 @@ def _json_or_none(data: bytes) -> Any:
         return None
 
 
-def _snippet(data: bytes, limit: int = 120) -> str:
-    text = data.decode("utf-8", "replace").strip()
-    return f": {text[:limit]}" if text else ""
+def _snippet(reply: RawReply) -> str:
+    text = reply.body.decode("utf-8", "replace").strip()
+    more = f" (body longer than {MAX_REPLY_BYTES} bytes)" if reply.truncated else ""
+    return f": {printable(text)}{more}" if text else more
 
 
-def describe_rejections(rejected: Sequence[tuple[int, str]]) -> str:
-    """A short summary such as ``2 records rejected (ValidationException)``."""
-    codes = sorted({code for _, code in rejected})
-    return f"{len(rejected)} record(s) rejected ({', '.join(codes)})"
+def printable(text: str, limit: int = 120) -> str:
+    """``text`` safe for one log line: control characters and non-ASCII escaped, cut at ``limit``."""
+    escaped = text[: limit + 1].encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit and len(text) <= limit else escaped[:limit] + "..."

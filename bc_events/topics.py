@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Union
 
+from bc_events.drafts import schema_draft
 from bc_events.errors import TopicDefinitionError
-from bc_events.topic_yaml import KeyLines, parse_topic_yaml
+from bc_events.topic_source import Finding, ParsedTopics, SourceMap, pointer_steps
+from bc_events.topic_yaml import parse_topic_yaml
 
 CATEGORY_PATTERN = re.compile(r"^[a-z]+$")
 ACTION_PATTERN = re.compile(r"^[A-Z][a-z]+$")
@@ -52,11 +54,50 @@ class Topic:
     description: str = ""
     line: int | None = field(default=None, compare=False)
     """Line of the topic in its YAML file (1-based), when it came from one."""
+    schema_line: int | None = field(default=None, compare=False)
+    """Line of its ``Schema`` key, when it came from a YAML file."""
+    source_map: SourceMap | None = field(default=None, compare=False, repr=False)
+    """Where each node of ``schema`` was written, when it came from a YAML file."""
 
     @property
     def name(self) -> str:
         """``category.EntityAction``."""
         return topic_name(self.category, self.entity, self.action)
+
+    def line_of(self, pointer: str = "") -> int | None:
+        """Line of the schema node at JSON pointer ``pointer`` (``/properties/id``; ``""``: the Schema).
+
+        Falls back to the nearest enclosing node whose line is known, then to the topic's line.
+        """
+        return self.line_at(pointer_steps(pointer))
+
+    def line_at(self, path: Sequence[Any]) -> int | None:
+        """``line_of`` for a path of keys and indexes (``["properties", "id"]``)."""
+        line = None
+        if path and self.source_map is not None:
+            line = self.source_map.line_of(self.schema, path)
+        return line or self.schema_line or self.line
+
+    def key_as_written(self, container: Any, key: Any) -> str:
+        """A key of a mapping inside ``schema`` as the YAML wrote it: ``yes``, not ``True``."""
+        if self.source_map is None:
+            return str(key)
+        return self.source_map.key_as_written(container, key)
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something in a topic file that loads but probably does not mean what it says."""
+
+    source: str
+    line: int | None
+    topic: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        what = f"topic {self.topic}: " if self.topic else ""
+        return f"{where}: {what}warning: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -66,11 +107,13 @@ class TopicDefinitions:
     default_category: str
     topics: tuple[Topic, ...]
     source: str = "<mapping>"
+    warnings: tuple[LoadWarning, ...] = field(default=(), compare=False)
+    """What loaded but looks wrong, e.g. ``NO`` read as a boolean in a string enum."""
 
     @classmethod
     def from_json(cls, text: str, source: str = "<embedded>") -> TopicDefinitions:
         """Load definitions embedded as JSON (as generated modules do)."""
-        return _build(json.loads(text), source, _no_lines)
+        return _build(json.loads(text), source, _NO_LINES)
 
     def table(self) -> dict[str, Topic]:
         """Topics by full name, ``category.EntityAction``."""
@@ -86,15 +129,15 @@ def load_topic_definitions(source: TopicSource) -> TopicDefinitions:
     if isinstance(source, TopicDefinitions):
         return source
     if isinstance(source, Mapping):
-        return _build(source, "<mapping>", _no_lines)
+        return _build(source, "<mapping>", _NO_LINES)
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         text = read_topic_file(name)
     else:
         name = str(getattr(source, "name", "<stream>"))
         text = source.read()
-    document, lines = _parse_yaml(text, name)
-    return _build(document, name, lines)
+    parsed = parse_topic_yaml(text, name)
+    return _build(parsed.document, name, parsed)
 
 
 def read_topic_file(path: str) -> str:
@@ -108,23 +151,15 @@ def read_topic_file(path: str) -> str:
         raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source=path) from None
 
 
-def _no_lines(index: int) -> KeyLines:
-    return {}
-
-
-def _parse_yaml(text: str, source: str) -> tuple[Any, Callable[[int], KeyLines]]:
-    document, topic_lines = parse_topic_yaml(text, source)
-
-    def lines_of(index: int) -> KeyLines:
-        return topic_lines[index] if index < len(topic_lines) else {}
-
-    return document, lines_of
+_NO_LINES = ParsedTopics(None, [], SourceMap())
 
 
 # --- Checking --------------------------------------------------------------------------
 
 
-def _build(document: Any, source: str, lines_of: Callable[[int], KeyLines]) -> TopicDefinitions:
+def _build(document: Any, source: str, parsed: ParsedTopics) -> TopicDefinitions:
+    if parsed.problems:  # YAML a topic file must not use: duplicate keys, recursive or exploding aliases
+        raise _error(parsed.problems[0], document, source)
     if not isinstance(document, Mapping):
         raise TopicDefinitionError("expected a mapping with DefaultCategory and Topics", source=source)
     default_category = document.get("DefaultCategory")
@@ -139,7 +174,7 @@ def _build(document: Any, source: str, lines_of: Callable[[int], KeyLines]) -> T
     topics: list[Topic] = []
     seen: dict[str, Topic] = {}
     for index, raw in enumerate(raw_topics):
-        topic = _check_topic(raw, index, default_category, source, lines_of(index))
+        topic = _check_topic(raw, index, default_category, source, parsed)
         earlier = seen.get(topic.name)
         if earlier is not None:
             where = f" (first defined at line {earlier.line})" if earlier.line else ""
@@ -148,13 +183,36 @@ def _build(document: Any, source: str, lines_of: Callable[[int], KeyLines]) -> T
             )
         seen[topic.name] = topic
         topics.append(topic)
-    return TopicDefinitions(default_category, tuple(topics), source)
+    warnings = tuple(
+        LoadWarning(source, finding.line, _label_at(document, finding.topic_index), finding.message)
+        for finding in parsed.warnings
+    )
+    return TopicDefinitions(default_category, tuple(topics), source, warnings)
 
 
-def _check_topic(raw: Any, index: int, default_category: str, source: str, lines: KeyLines) -> Topic:
-    label = f"#{index + 1}"
+def _error(finding: Finding, document: Any, source: str) -> TopicDefinitionError:
+    topic = _label_at(document, finding.topic_index) if isinstance(document, Mapping) else None
+    return TopicDefinitionError(finding.message, source=source, line=finding.line, topic=topic)
+
+
+def _label_at(document: Mapping[str, Any], index: int | None) -> str | None:
+    """How messages name topic number ``index`` of ``document``: its full name when it has one."""
+    topics = document.get("Topics")
+    if index is None or not isinstance(topics, list) or index >= len(topics):
+        return None
+    default_category = document.get("DefaultCategory")
+    return _label(topics[index], index, default_category if isinstance(default_category, str) else "?")
+
+
+def _label(raw: Any, index: int, default_category: str) -> str:
     if isinstance(raw, Mapping) and isinstance(raw.get("Entity"), str) and isinstance(raw.get("Action"), str):
-        label = topic_name(str(raw.get("Category", default_category)), raw["Entity"], raw["Action"])
+        return topic_name(str(raw.get("Category", default_category)), raw["Entity"], raw["Action"])
+    return f"#{index + 1}"
+
+
+def _check_topic(raw: Any, index: int, default_category: str, source: str, parsed: ParsedTopics) -> Topic:
+    label = _label(raw, index, default_category)
+    lines = parsed.topic_lines[index] if index < len(parsed.topic_lines) else {}
 
     def fail(problem: str, key: str = "") -> TopicDefinitionError:
         return TopicDefinitionError(problem, source=source, line=lines.get(key, lines.get("")), topic=label)
@@ -184,4 +242,17 @@ def _check_topic(raw: Any, index: int, default_category: str, source: str, lines
     schema = raw["Schema"]
     if not isinstance(schema, Mapping):
         raise fail(f"Schema must be a mapping (a JSON Schema object), got {type(schema).__name__}", "Schema")
-    return Topic(category, raw["Entity"], raw["Action"], schema, description, lines.get(""))
+    try:
+        schema_draft(schema)
+    except ValueError as error:
+        raise fail(str(error), "Schema") from None
+    return Topic(
+        category,
+        raw["Entity"],
+        raw["Action"],
+        schema,
+        description,
+        lines.get(""),
+        lines.get("Schema"),
+        parsed.source_map,
+    )

@@ -10,27 +10,43 @@ from __future__ import annotations
 
 import itertools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import urllib3
 
 from bc_events.errors import PublishError
 from bc_events.event import Event
-from bc_events.replies import DeliveryFailure, check_single_reply, describe_rejections, read_bulk_reply
+from bc_events.pool import ConnectionPool
+from bc_events.replies import Outcome, printable, read_reply
+from bc_events.retry import RetryPolicy
+from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_BULK_RECORDS, SINGLE_LIMIT
+
+__all__ = ["HttpTransport", "LoggingTransport", "RecordingTransport", "RetryPolicy", "Transport"]
 
 logger = logging.getLogger("bc.events")
+
+
+Cancelled = Callable[[], bool]
+"""Asked before each request of a send: True stops it (the session was rolled back meanwhile)."""
+
+
+def never_cancelled() -> bool:
+    return False
 
 
 class Transport(Protocol):
     """What ``EventClient`` needs to deliver events (shaped like an httpx transport)."""
 
-    def send(self, events: Sequence[Event]) -> None:
-        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered ones."""
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered ones.
+
+        ``cancelled()`` is asked before every request a send makes: once it is
+        True, no further request starts and what is left is reported undelivered.
+        """
 
     def close(self) -> None:
         """Release connections; the transport is not used afterwards."""
@@ -39,7 +55,7 @@ class Transport(Protocol):
 class LoggingTransport:
     """Logs each event on the ``bc.events`` logger and sends nothing (``api_url=None``)."""
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         for event in events:
             logger.info("event %s (job %s): %s", event.topic_name, event.job_id, event.body.decode())
 
@@ -54,7 +70,7 @@ class RecordingTransport:
         self.delivered: list[Event] = []
         self._lock = threading.Lock()
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
         with self._lock:
             self.delivered.extend(events)
 
@@ -62,152 +78,110 @@ class RecordingTransport:
         pass
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How ``HttpTransport`` retries: exponential backoff with jitter, bounded in time.
-
-    Retrying stops once ``total_time`` seconds have passed since the flush began
-    (a wait that would cross that line is not started), so a flush takes at most
-    about ``total_time + attempt_timeout``.  ``Retry-After`` from the server is
-    honoured as a lower bound on the wait.
-    """
-
-    total_time: float = 30.0
-    """Seconds after which a flush stops retrying and reports what is undelivered."""
-    attempt_timeout: float = 10.0
-    """Seconds one request may take (connect plus read) before it counts as failed."""
-    initial_backoff: float = 0.1
-    """Wait before the first retry; doubles on each retry after it."""
-    max_backoff: float = 5.0
-    """Longest wait between two attempts, jitter included (a longer ``Retry-After`` still wins)."""
-    jitter: float = 0.1
-    """Up to this many seconds of random extra wait, so clients do not retry in step."""
-
-    def wait_before_retry(self, retry_number: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry ``retry_number`` (1 for the first retry)."""
-        exponential = self.initial_backoff * 2.0 ** (retry_number - 1)
-        backoff = min(self.max_backoff, exponential + random.uniform(0, self.jitter))
-        return backoff if retry_after is None else max(backoff, retry_after)
-
-
 class HttpTransport:
     """Delivers events to the Events API over pooled keep-alive HTTP connections.
 
-    Five or fewer events go one by one to ``POST {api_url}/events``; more go in
-    bulk requests of at most 250 to ``POST {api_url}/events/bulk/``.  Throttling,
-    5xx, timeouts and connection errors are retried (bulk: only the failed
-    records) under ``retry``.  The first batch that still fails stops the send:
+    Five or fewer events of one job go one by one to ``POST {api_url}/events``;
+    more go in bulk requests of at most 250 to ``POST {api_url}/events/bulk/``.
+    ``retry`` decides what is retried (bulk: only the failed records) and bounds
+    the whole send in time.  The first batch that still fails stops the send:
     it and every later event are reported undelivered in ``PublishError``.
-    Safe to share between threads.
+    Safe to share between threads and to use in a forked child; after
+    ``close()``, ``send`` raises ``RuntimeError``.
     """
-
-    single_limit = 5
-    bulk_size = 250
 
     def __init__(self, api_url: str, *, retry: RetryPolicy | None = None, pool_size: int = 10) -> None:
         api_url = api_url.rstrip("/")
-        self.publish_url = f"{api_url}/events"
-        self.publish_bulk_url = f"{api_url}/events/bulk/"
+        scheme = urlsplit(api_url).scheme
+        if scheme not in ("http", "https"):
+            raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
+        self.publish_url = api_url + EVENTS_PATH
+        self.publish_bulk_url = api_url + BULK_PATH
         self.retry = retry or RetryPolicy()
-        self._pool = urllib3.PoolManager(maxsize=pool_size, retries=False)
+        self._pool = ConnectionPool(pool_size)
         self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{_version()}"}
-        self._timeout = urllib3.Timeout(total=self.retry.attempt_timeout)
+        self._closed = False
 
-    def send(self, events: Sequence[Event]) -> None:
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+        if self._closed:
+            raise RuntimeError(
+                "this HttpTransport (or its EventClient) is closed; create a new one to publish"
+            )
         deadline = time.monotonic() + self.retry.total_time
         position = 0
-        for batch, post in self._plan(events):
+        for batch, url in self._plan(events):
+            ends = self.retry.attempt_ends(time.monotonic(), deadline)
+            if ends is None:
+                reason = f"total_time ({self.retry.total_time:g}s) was up before these events could be sent"
+                raise PublishError(reason, events[position:])
+            if cancelled():
+                raise PublishError(_CANCELLED, events[position:])
             try:
-                post(batch, deadline)
-            except _Undelivered as failure:
+                self._deliver(batch, url, ends, deadline, cancelled)
+            except PublishError as failure:
                 later = events[position + len(batch) :]
-                raise PublishError(failure.reason, [*failure.events, *later]) from None
+                raise PublishError(failure.reason, [*failure.undelivered, *later]) from None
             position += len(batch)
 
     def close(self) -> None:
-        self._pool.clear()
+        self._closed = True
+        self._pool.close()
 
-    def _plan(self, events: Sequence[Event]) -> Iterator[tuple[list[Event], _Post]]:
+    def _plan(self, events: Sequence[Event]) -> Iterator[tuple[list[Event], str]]:
         """Split into requests: runs of one job id, each sent singly or in bulk chunks."""
         for _, run in itertools.groupby(events, key=lambda event: event.job_id):
             batch = list(run)
-            if len(batch) <= self.single_limit:
+            if len(batch) <= SINGLE_LIMIT:
                 for event in batch:
-                    yield [event], self._post_single
+                    yield [event], self.publish_url
             else:
-                for start in range(0, len(batch), self.bulk_size):
-                    yield batch[start : start + self.bulk_size], self._post_bulk
+                for start in range(0, len(batch), MAX_BULK_RECORDS):
+                    yield batch[start : start + MAX_BULK_RECORDS], self.publish_bulk_url
 
-    def _post_single(self, batch: list[Event], deadline: float) -> None:
-        (event,) = batch
+    def _deliver(
+        self, batch: list[Event], url: str, ends: float, deadline: float, cancelled: Cancelled
+    ) -> None:
+        """Send one batch until all is accepted; else ``PublishError`` with what is left of it.
 
-        def attempt() -> None:
-            check_single_reply(self._post(self.publish_url, event.body, event.job_id))
-
-        try:
-            self._with_retries(attempt, deadline)
-        except DeliveryFailure as failure:
-            raise _Undelivered(batch, failure.reason) from None
-
-    def _post_bulk(self, batch: list[Event], deadline: float) -> None:
-        pending = batch
-        rejected: list[tuple[Event, str]] = []
-
-        def attempt() -> None:
-            nonlocal pending
-            body = b"[" + b",".join(event.body for event in pending) + b"]"
-            outcome = read_bulk_reply(self._post(self.publish_bulk_url, body, batch[0].job_id), len(pending))
-            rejected.extend((pending[index], code) for index, code in outcome.rejected)
-            pending = [pending[index] for index in outcome.retryable]
-            if pending:
-                raise DeliveryFailure(f"{len(pending)} record(s) throttled", retryable=True)
-
-        try:
-            self._with_retries(attempt, deadline)
-        except DeliveryFailure as failure:
-            raise _Undelivered(_in_order(batch, pending, [e for e, _ in rejected]), failure.reason) from None
-        if rejected:
-            codes = [(index, code) for index, (_, code) in enumerate(rejected)]
-            raise _Undelivered(_in_order(batch, [e for e, _ in rejected]), describe_rejections(codes))
-
-    def _with_retries(self, attempt: Callable[[], None], deadline: float) -> None:
-        """Run ``attempt`` until it succeeds, fails for good, or the next wait would pass ``deadline``.
-
-        A small loop rather than a retry library: the first attempt (almost
-        always the only one) costs nothing extra, the deadline spans the whole
-        flush, and ``Retry-After`` sets a floor on the wait.
+        The first attempt must end at ``ends``, the whole batch by ``deadline``.
         """
+        pending, rejected, reasons = batch, list[Event](), list[str]()
         for retry_number in itertools.count(1):
-            try:
-                attempt()
-                return
-            except DeliveryFailure as failure:
-                wait = self.retry.wait_before_retry(retry_number, failure.retry_after)
-                if not failure.retryable or time.monotonic() + wait >= deadline:
-                    raise
-                logger.warning("event delivery failed (%s); retry %d in %.2fs", failure, retry_number, wait)
-                time.sleep(wait)
-
-    def _post(self, url: str, body: bytes, job_id: str) -> urllib3.BaseHTTPResponse:
-        headers = {**self._headers, JOB_ID_HEADER: job_id}
-        try:
-            return self._pool.request(
-                "POST", url, body=body, headers=headers, timeout=self._timeout, retries=False, redirect=False
+            outcome = self._attempt(pending, url, ends)
+            if outcome.rejected:
+                rejected += [pending[index] for index in outcome.rejected]
+                reasons.append(outcome.reason)
+            pending = [pending[index] for index in outcome.retry]
+            if not pending:
+                break
+            wait = self.retry.wait_before_retry(retry_number, outcome.retry_after)
+            next_ends = self.retry.attempt_ends(time.monotonic() + wait, deadline)
+            if next_ends is None:
+                reason = "; ".join(dict.fromkeys([*reasons, outcome.reason]))
+                raise PublishError(reason, _in_order(batch, pending, rejected))
+            ends = next_ends
+            logger.warning(
+                "event delivery failed (%s); retry %d in %.2fs", outcome.reason, retry_number, wait
             )
+            time.sleep(wait)
+            if cancelled():
+                raise PublishError(_CANCELLED, _in_order(batch, pending, rejected))
+        if rejected:
+            raise PublishError("; ".join(dict.fromkeys(reasons)), _in_order(batch, rejected))
+
+    def _attempt(self, events: list[Event], url: str, ends: float) -> Outcome:
+        bulk = url == self.publish_bulk_url
+        body = b"[" + b",".join(event.body for event in events) + b"]" if bulk else events[0].body
+        headers = {**self._headers, JOB_ID_HEADER: events[0].job_id}
+        try:
+            reply = self._pool.post(url, body, headers, ends)
         except urllib3.exceptions.HTTPError as error:
-            raise DeliveryFailure(f"{type(error).__name__}: {error}", retryable=True) from None
+            reason = printable(f"{type(error).__name__}: {error}", limit=300)
+            return Outcome.whole(len(events), reason, retryable=self.retry.is_retryable_error(error))
+        return read_reply(reply, len(events), bulk, self.retry)
 
 
-JOB_ID_HEADER = "x-britecore-job-id"
-
-_Post = Callable[[list[Event], float], None]
-
-
-class _Undelivered(Exception):
-    def __init__(self, events: list[Event], reason: str) -> None:
-        super().__init__(reason)
-        self.events = events
-        self.reason = reason
+_CANCELLED = "the send was cancelled (the session was rolled back) before these events were sent"
 
 
 def _in_order(batch: list[Event], *groups: list[Event]) -> list[Event]:

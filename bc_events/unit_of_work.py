@@ -24,7 +24,7 @@ from typing import Generic, TypeVar
 
 from bc_events.client import EventClient
 from bc_events.errors import PublishError
-from bc_events.session import EventSession
+from bc_events.session import EventSession, check_header_id, check_text_id
 
 logger = logging.getLogger("bc.events")
 
@@ -43,11 +43,29 @@ def new_job_id() -> str:
 
 
 def open_session(client: EventClient, *, job_id: str | None, user_id: str | None) -> EventSession:
-    """The session of one unit of work: the user's when ``user_id`` is given, else the service's."""
-    job_id = job_id or new_job_id()
+    """The session of one unit of work: the user's when ``user_id`` is given, else the service's.
+
+    The ids usually come from request or message headers, which the work cannot
+    choose: an unusable job id (not printable ASCII, say) is replaced by a new
+    one and an unusable user id is ignored, each with a warning, rather than
+    failing the request or task.
+    """
+    job_id = _usable(job_id, check_header_id, "job id") or new_job_id()
+    user_id = _usable(user_id, check_text_id, "user id")
     if user_id:
         return client.user_session(user_id, job_id)
     return client.service_session(job_id)
+
+
+def _usable(value: str | None, check: Callable[[object, str], None], name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        check(value, name)
+    except (TypeError, ValueError) as error:
+        logger.warning("bc_events: ignoring an unusable %s from the request or task: %s", name, error)
+        return None
+    return value
 
 
 def finish(session: EventSession, *, succeeded: bool, on_undelivered: OnUndelivered | None = None) -> None:

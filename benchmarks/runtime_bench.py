@@ -30,7 +30,7 @@ from typing import Any
 import urllib3
 
 from bc_events import EventClient, EventSession, RetryPolicy
-from bc_events.transport import JOB_ID_HEADER
+from bc_events.wire import JOB_ID_HEADER
 
 TOPICS: dict[str, Any] = {
     "DefaultCategory": "testing",

@@ -35,6 +35,8 @@ def generate(path: str, options: Options | None = None, warn: Callable[[str], An
     loaded = load_topics(path)
     definitions = loaded.definitions
     log = WarningLog(definitions.source, warn or (lambda message: print(message, file=sys.stderr)))
+    for warning in definitions.warnings:
+        log.add(str(warning))
     converter = SchemaConverter(TypeTable(), definitions.source, log.warn)
     payloads = [
         converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))

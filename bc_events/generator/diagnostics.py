@@ -27,7 +27,11 @@ class WarningLog:
         if key in self._seen:
             return
         self._seen.add(key)
-        where = f"{self.source}:{topic.line}" if topic.line else self.source
-        text = f"{where}: topic {topic.name}: warning: {pointer}: {message}"
+        line = topic.line_of(pointer.removeprefix("Schema"))
+        where = f"{self.source}:{line}" if line else self.source
+        self.add(f"{where}: topic {topic.name}: warning: {pointer}: {message}")
+
+    def add(self, text: str) -> None:
+        """A warning already formatted, e.g. one of the loader's ``TopicDefinitions.warnings``."""
         self.messages.append(text)
         self._emit(text)

@@ -17,10 +17,9 @@ from typing import Any
 
 import jsonschema_rs
 
+from bc_events.drafts import schema_draft
 from bc_events.errors import TopicDefinitionError
 from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions, read_topic_file
-
-_DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 
 
 @dataclass(frozen=True)
@@ -51,16 +50,17 @@ def load_topics(path: str) -> LoadedTopics:
 
 
 def _check_schema(topic: Topic, source: str) -> None:
-    def fail(problem: str) -> TopicDefinitionError:
-        return TopicDefinitionError(problem, source=source, line=topic.line, topic=topic.name)
+    def fail(problem: str, path: list[Any] | None = None) -> TopicDefinitionError:
+        line = topic.line_at(path) if path else topic.line
+        return TopicDefinitionError(problem, source=source, line=line, topic=topic.name)
 
     declared = topic.schema.get("type", "object")
     if "object" not in (declared if isinstance(declared, list) else [declared]):
-        raise fail(f"Schema type must be object (data is a mapping), got {declared!r}")
-    schema = {
-        "$schema": _DRAFT_7,
-        **topic.schema,
-    }  # draft 7 unless it says otherwise, as the runtime reads it
+        raise fail(f"Schema type must be object (data is a mapping), got {declared!r}", ["type"])
+    try:
+        schema = {**topic.schema, "$schema": schema_draft(topic.schema)}  # the draft the runtime reads it in
+    except ValueError as error:
+        raise fail(str(error), ["$schema"]) from None
     try:
         valid = jsonschema_rs.meta.is_valid(schema)
     except (ValueError, jsonschema_rs.ReferencingError) as error:
@@ -69,7 +69,8 @@ def _check_schema(topic: Topic, source: str) -> None:
         try:
             jsonschema_rs.meta.validate(schema)
         except jsonschema_rs.ValidationError as error:
-            raise fail(f"Schema is not a valid JSON Schema: {error.message}") from None
+            path = list(error.instance_path)
+            raise fail(f"Schema is not a valid JSON Schema: {error.message}", path) from None
 
 
 def _topic_json(topic: Topic, definitions: TopicDefinitions) -> str:
@@ -80,33 +81,37 @@ def _topic_json(topic: Topic, definitions: TopicDefinitions) -> str:
         document["Description"] = topic.description
     document["Schema"] = topic.schema
 
-    def fail(problem: str) -> TopicDefinitionError:
-        return TopicDefinitionError(problem, source=definitions.source, line=topic.line, topic=topic.name)
+    def fail(problem: str, line: int | None = topic.line) -> TopicDefinitionError:
+        return TopicDefinitionError(problem, source=definitions.source, line=line, topic=topic.name)
 
     try:
         text = json.dumps(document, separators=(",", ":"), allow_nan=False, default=_not_json)
     except (TypeError, ValueError) as error:
         raise fail(f"Schema holds a value JSON cannot: {error}") from None
     if json.loads(text)["Schema"] != topic.schema:  # json.dumps turns keys such as 1 or true into strings
+        path, container, key = _non_string_key(topic.schema)
+        written = topic.key_as_written(container, key)
+        where = "".join(f"/{step}" for step in ["Schema", *path[:-1]])[1:]
         raise fail(
-            f"Schema has the key {_non_string_key(topic.schema)!r}, not a string; quote it in the YAML"
+            f"{where}: the key {written} is read by YAML as {key!r}, not a string; quote it: '{written}'",
+            topic.line_at(path),
         )
     return text
 
 
-def _non_string_key(value: Any) -> Any:
-    """The first mapping key that is not a string, anywhere in ``value``."""
-    stack = [value]
+def _non_string_key(value: Any) -> tuple[list[Any], Any, Any]:
+    """The path to the first mapping key that is not a string, anywhere in ``value``; its mapping; the key."""
+    stack: list[tuple[list[Any], Any]] = [([], value)]
     while stack:
-        item = stack.pop()
+        path, item = stack.pop()
         if isinstance(item, Mapping):
             for key, child in item.items():
                 if not isinstance(key, str):
-                    return key
-                stack.append(child)
+                    return [*path, key], item, key
+                stack.append(([*path, key], child))
         elif isinstance(item, list):
-            stack.extend(item)
-    return None
+            stack.extend(([*path, index], child) for index, child in enumerate(item))
+    return [], None, None
 
 
 def _not_json(value: Any) -> Any:

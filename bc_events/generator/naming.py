@@ -85,7 +85,7 @@ def method_names(topic: Topic, default_category: str) -> tuple[str, str]:
 
 def session_base_attributes() -> frozenset[str]:
     """Every attribute of ``bc_events.EventSession`` (class and instance): methods must not shadow them."""
-    instance = EventSession("", "", None, None)  # type: ignore[arg-type]  # __init__ only stores the client
+    instance = EventSession("actor", "service", "job", None)  # type: ignore[arg-type]  # only stores the client
     return frozenset(dir(EventSession)) | frozenset(vars(instance))
 
 

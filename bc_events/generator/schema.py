@@ -62,7 +62,7 @@ class SchemaConverter:
     def error(self, scope: TopicScope, pointer: str, problem: str) -> TopicDefinitionError:
         where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
         return TopicDefinitionError(
-            where + problem, source=self.source, line=scope.topic.line, topic=scope.topic.name
+            where + problem, source=self.source, line=scope.topic.line_of(pointer), topic=scope.topic.name
         )
 
     def warn(self, scope: TopicScope, pointer: str, message: str, construct: Any) -> None:

@@ -36,7 +36,14 @@ class Mismatch:
     """Reply to a bulk request with a records list one shorter than sent; accept nothing."""
 
 
-Outcome = Reply | Drop | Delay | Partial | Mismatch
+class Trickle:
+    """Handle the request normally, then send the reply a byte at a time over ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+Outcome = Reply | Drop | Delay | Partial | Mismatch | Trickle
 DROP = Drop()
 
 
@@ -48,7 +55,18 @@ class _Rule:
     bulk_only: bool
 
 
-RandomKind = Literal["throttle", "server_error", "too_many_requests", "partial", "drop"]
+RandomKind = Literal[
+    "throttle",
+    "server_error",
+    "too_many_requests",
+    "partial",
+    "drop",
+    "ok_not_json",
+    "ok_error_type",
+    "mismatch",
+    "late",
+    "trickle",
+]
 _RANDOM_KINDS: tuple[RandomKind, ...] = ("throttle", "server_error", "too_many_requests", "partial", "drop")
 _RETRYABLE_RECORD_CODES = (THROTTLED, "InternalFailure", "InternalFailureException")
 
@@ -62,7 +80,7 @@ class Faults:
     reply.  Requests no rule takes are handled normally, or by the random
     mode of ``random_rejections``.  Faulted events are not recorded as
     accepted, except the records a partial bulk failure lets through and the
-    requests ``delay`` lets through late.
+    requests ``delay`` and ``trickle`` let through late.
     """
 
     def __init__(self) -> None:
@@ -165,6 +183,16 @@ class Faults:
         outcome = Delay(seconds)
         self._arm(lambda request: outcome, times, after)
 
+    def trickle(self, seconds: float, *, times: int = 1, after: int = 0) -> None:
+        """Handle the request normally, then send the reply a byte at a time over ``seconds``.
+
+        The events are accepted before the first byte leaves, as a real server
+        behind a slow link would: a client that gives up meanwhile may send
+        them again.  Stopping the server ends the trickle at once.
+        """
+        outcome = Trickle(seconds)
+        self._arm(lambda request: outcome, times, after)
+
     def drop_connection(self, times: int = 1, *, after: int = 0) -> None:
         """Read the request, then close the connection without replying; nothing is accepted."""
         self._arm(lambda request: DROP, times, after)
@@ -174,18 +202,29 @@ class Faults:
         self._arm(lambda request: Mismatch(), times, after, bulk_only=True)
 
     def random_rejections(
-        self, seed: int, *, rate: float = 0.2, kinds: Iterable[RandomKind] = _RANDOM_KINDS
+        self,
+        seed: int,
+        *,
+        rate: float = 0.2,
+        kinds: Iterable[RandomKind] = _RANDOM_KINDS,
+        slow_seconds: float = 0.5,
     ) -> None:
         """Reject about ``rate`` of the requests no rule takes, reproducibly from ``seed``.
 
-        Each rejection is one of ``kinds``, all retryable: ``throttle`` (400),
-        ``server_error`` (500/503, sometimes not JSON), ``too_many_requests``
-        (429 with ``Retry-After: 0``), ``partial`` (bulk only: some records
-        fail with a retryable code) and ``drop`` (connection closed, no reply).
-        Which request gets which fault depends on thread scheduling.
+        Each rejection is one of ``kinds``.  The default kinds are all
+        retryable: ``throttle`` (400), ``server_error`` (500/503, sometimes not
+        JSON), ``too_many_requests`` (429 with ``Retry-After: 0``), ``partial``
+        (bulk only: some records fail with a retryable code) and ``drop``
+        (connection closed, no reply).  On request: ``ok_not_json`` (200 with
+        an HTML body, nothing accepted), ``ok_error_type`` (200 with a
+        throttling ``errorType``, nothing accepted), ``mismatch`` (bulk only: a
+        ``records`` list one short, nothing accepted), ``late`` (accepted after
+        ``slow_seconds``) and ``trickle`` (accepted, the reply sent over
+        ``slow_seconds``).  Which request gets which fault depends on thread
+        scheduling.
         """
         with self._lock:
-            self._random = _RandomRejections(random.Random(seed), rate, tuple(kinds))
+            self._random = _RandomRejections(random.Random(seed), rate, tuple(kinds), slow_seconds)
 
     def clear(self) -> None:
         """Disarm every rule and the random mode."""
@@ -242,12 +281,18 @@ class _RandomRejections:
     rng: random.Random
     rate: float
     kinds: tuple[RandomKind, ...]
+    slow_seconds: float
 
     def outcome(self, request: Request) -> Outcome | None:
-        kinds = [kind for kind in self.kinds if request.bulk or kind != "partial"]
+        kinds: list[RandomKind] = [
+            kind for kind in self.kinds if request.bulk or kind not in ("partial", "mismatch")
+        ]
         if not kinds or self.rng.random() >= self.rate:
             return None
         kind = self.rng.choice(kinds)
+        fixed = self._fixed(kind)
+        if fixed is not None:
+            return fixed
         if kind == "throttle":
             return error_reply(400, THROTTLED, "Rate exceeded (random)")
         if kind == "server_error":
@@ -256,8 +301,18 @@ class _RandomRejections:
             return error_reply(500, "InternalFailureException", "Internal failure (random)")
         if kind == "too_many_requests":
             return json_reply(429, {"message": "Too Many Requests"}, (("Retry-After", "0"),))
-        if kind == "drop":
-            return DROP
         count = len(request.envelopes)
         failing = [i for i in range(count) if self.rng.random() < 0.5] or [self.rng.randrange(count)]
         return Partial({i: self.rng.choice(_RETRYABLE_RECORD_CODES) for i in failing})
+
+    def _fixed(self, kind: RandomKind) -> Outcome | None:
+        """The outcome of the kinds that need no dice beyond the kind itself."""
+        outcomes: dict[str, Outcome] = {
+            "drop": DROP,
+            "ok_not_json": Reply(200, b"<html><body>OK</body></html>", "text/html"),
+            "ok_error_type": error_reply(200, THROTTLED, "Rate exceeded (random, with status 200)"),
+            "mismatch": Mismatch(),
+            "late": Delay(self.slow_seconds),
+            "trickle": Trickle(self.slow_seconds),
+        }
+        return outcomes.get(kind)

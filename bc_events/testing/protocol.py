@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The same values as bc_events.wire, written out again on purpose: the local server is an
+# independent statement of the protocol, so a wrong constant in the client shows up in tests.
 SINGLE_PATH = "/events"
 BULK_PATH = "/events/bulk/"
 JOB_ID_HEADER = "x-britecore-job-id"

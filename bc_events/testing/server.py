@@ -14,7 +14,7 @@ from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from bc_events.testing.faults import DROP, Delay, Drop, Faults, Mismatch, Outcome, Partial
+from bc_events.testing.faults import DROP, Delay, Drop, Faults, Mismatch, Outcome, Partial, Trickle
 from bc_events.testing.protocol import (
     BULK_PATH,
     JOB_ID_HEADER,
@@ -198,7 +198,7 @@ class EventsAPIServer:
         with self._lock:
             self._open.pop(connection, None)
 
-    def _handle(self, path: str, job_id: str | None, body: bytes) -> Reply | Drop:
+    def _handle(self, path: str, job_id: str | None, body: bytes) -> Reply | Drop | _SlowReply:
         received_at = time.monotonic()
         with self._lock:
             self._record.requests[path] += 1
@@ -211,11 +211,13 @@ class EventsAPIServer:
             self._log(LoggedRequest(path, job_id, 0, parsed.status, received_at))
             return parsed
         reply = self._respond(parsed, self.faults.next_outcome(parsed))
-        status = reply.status if isinstance(reply, Reply) else None
+        status = None if isinstance(reply, Drop) else reply.status
         self._log(LoggedRequest(path, job_id, len(parsed.envelopes), status, received_at))
         return reply
 
-    def _respond(self, request: Request, outcome: Outcome | None) -> Reply | Drop:
+    def _respond(self, request: Request, outcome: Outcome | None) -> Reply | Drop | _SlowReply:
+        if isinstance(outcome, Trickle):
+            return _SlowReply(self._accept(request, {}), outcome.seconds)
         if isinstance(outcome, Delay):
             if self._stopping.wait(outcome.seconds):
                 return DROP
@@ -246,6 +248,18 @@ class EventsAPIServer:
     def _log(self, request: LoggedRequest) -> None:
         with self._lock:
             self._record.log.append(request)
+
+
+@dataclass(frozen=True)
+class _SlowReply:
+    """A reply the handler sends a byte at a time over ``seconds`` (``faults.trickle``)."""
+
+    reply: Reply
+    seconds: float
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
 
 
 def _shut(connection: socket.socket) -> None:
@@ -284,6 +298,10 @@ class _Handler(socketserver.StreamRequestHandler):
         finally:
             api._closed(self.connection)
 
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):  # a reply the client left before reading stays unsent
+            super().finish()
+
     def _serve_one(self, api: EventsAPIServer) -> bool:
         """Serve one request; whether the connection stays open for another."""
         request_line = self.rfile.readline(_MAX_LINE)
@@ -304,6 +322,8 @@ class _Handler(socketserver.StreamRequestHandler):
         if isinstance(reply, Drop):
             _shut(self.connection)
             return False
+        if isinstance(reply, _SlowReply):
+            return self._send(reply.reply, keep_alive, spread_over=reply.seconds, stopping=api._stopping)
         return self._send(reply, keep_alive)
 
     def _read_headers(self) -> dict[str, str] | None:
@@ -319,7 +339,13 @@ class _Handler(socketserver.StreamRequestHandler):
             headers[name.strip().lower()] = value.strip()
         return None
 
-    def _send(self, reply: Reply, keep_alive: bool) -> bool:
+    def _send(
+        self,
+        reply: Reply,
+        keep_alive: bool,
+        spread_over: float = 0.0,
+        stopping: threading.Event | None = None,
+    ) -> bool:
         head = [
             f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Unknown')}",
             "Server: bc-events-testing",
@@ -329,9 +355,22 @@ class _Handler(socketserver.StreamRequestHandler):
         ]
         if not keep_alive:
             head.append("Connection: close")
-        self.wfile.write("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + reply.body)
+        data = "\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + reply.body
+        if spread_over and stopping is not None:
+            return self._trickle(data, spread_over, stopping) and keep_alive
+        self.wfile.write(data)
         self.wfile.flush()
         return keep_alive
+
+    def _trickle(self, data: bytes, seconds: float, stopping: threading.Event) -> bool:
+        """Send ``data`` a byte at a time over ``seconds``; False if the server stopped meanwhile."""
+        pause = seconds / len(data)
+        for index in range(len(data)):
+            if stopping.wait(pause):
+                return False
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+        return True
 
 
 _MAX_LINE = 65536

@@ -116,17 +116,17 @@ BAD_INPUTS = {
     ),
     "schema_not_object": (
         _topics(("Created", "Test", "{type: string}")),
-        ":3: topic testing.TestCreated:",
+        ":5: topic testing.TestCreated:",
         "object",
     ),
     "invalid_json_schema": (
         _topics(("Created", "Test", "{type: object, required: 5}")),
-        ":3: ",
+        ":5: ",
         "not a valid JSON Schema",
     ),
     "unknown_ref": (
         _topics(("Created", "Test", "{type: object, properties: {a: {$ref: '#/definitions/Nope'}}}")),
-        ":3: topic testing.TestCreated:",
+        ":5: topic testing.TestCreated:",
         "unknown $ref '#/definitions/Nope'",
     ),
     "allof_conflict": (
@@ -137,7 +137,7 @@ BAD_INPUTS = {
                 "{allOf: [{properties: {a: {type: string}}}, {properties: {a: {type: integer}}}]}",
             )
         ),
-        ":3: topic testing.TestCreated:",
+        ":5: topic testing.TestCreated:",
         "property 'a' has conflicting types",
     ),
     "method_collision": (
@@ -160,7 +160,11 @@ BAD_INPUTS = {
     ),
     "shadows_job_id": (_topics(("Id", "Job", OBJECT)), ":3: topic testing.JobId:", "'job_id' would shadow"),
     "not_json": (_topics(("Created", "Test", "{type: object, default: 2024-01-02}")), ":3: ", "JSON cannot"),
-    "non_string_key": (_topics(("Created", "Test", "{type: object, properties: {+1: {}}}")), ":3: ", "key 1"),
+    "non_string_key": (
+        _topics(("Created", "Test", "{type: object, properties: {+1: {}}}")),
+        ":5: ",
+        "the key +1 is read by YAML as 1",
+    ),
     "missing_file": (None, "", "cannot read topic definitions"),
 }
 

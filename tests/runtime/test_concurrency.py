@@ -90,7 +90,8 @@ def test_randomized_every_event_accepted_exactly_once_or_still_queued(
     """
     api.faults.random_rejections(seed, rate=0.35)
     patient = make_client(total_time=5.0, attempt_timeout=10.0)
-    impatient = make_client(total_time=0.0, attempt_timeout=10.0)
+    # a first retry would wait longer than the whole flush may take: never retries
+    impatient = make_client(total_time=5.0, attempt_timeout=10.0, initial_backoff=10.0, max_backoff=10.0)
     shared = patient.service_session("job-shared")
     sessions = [
         (patient if index % 2 else impatient).user_session(f"user-{index}", f"job-{index}")

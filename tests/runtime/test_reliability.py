@@ -213,7 +213,7 @@ def test_every_retryable_record_code_is_retried(
 def test_persistent_partial_failure_leaves_exactly_the_failed_events_queued(
     api: EventsAPIServer, make_client: MakeClient
 ) -> None:
-    session = make_client(total_time=0.3).service_session("job-1")
+    session = make_client(total_time=1.0).service_session("job-1")
     ids = publish_tests(session, 300)
     failing = {"e3", "e120", "e260"}
     api.faults.partial_bulk_failure(lambda index, envelope: envelope["data"]["id"] in failing, times=1000)
@@ -321,7 +321,7 @@ def test_records_list_of_the_wrong_length_leaves_the_events_undelivered(
 def test_chunk_1_accepted_chunk_2_failing_never_resends_chunk_1(
     api: EventsAPIServer, make_client: MakeClient, fault: str
 ) -> None:
-    session = make_client(total_time=0.3).service_session("job-1")
+    session = make_client(total_time=1.0).service_session("job-1")
     ids = publish_tests(session, 600)
     if fault == "reject":
         api.faults.reject(after=1)
@@ -396,3 +396,83 @@ def test_undelivered_stay_ahead_of_events_published_meanwhile(
     session.flush()
     assert accepted_ids(api) == ["e0", "e1", "later0"]
     assert api.requests == {SINGLE_PATH: 4}
+
+
+# --- a 2xx is success only when it says so -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<html>OK</html>", b"", {}, {"status": "Failed"}, {"records": ["Success"]}, ["Success"]],
+    ids=["html", "empty", "empty-object", "other-status", "bulk-shape", "list"],
+)
+def test_single_2xx_that_does_not_fit_is_not_success(
+    api: EventsAPIServer, session: EventSession, body: Any
+) -> None:
+    session.created_test({"id": "1"})
+    api.faults.respond(200, body)
+    with pytest.raises(PublishError, match="HTTP 200") as raised:
+        session.flush()
+    assert [event.data["id"] for event in raised.value.undelivered] == ["1"]
+    assert statuses(api) == [200]  # not retried: delivery unknown, the event stays queued
+    assert queued_ids(session) == ["1"]
+    session.flush()
+    assert accepted_ids(api) == ["1"]
+
+
+@pytest.mark.parametrize("error_type", ["ProvisionedThroughputExceededException", "InternalFailureException"])
+@pytest.mark.parametrize("count", [1, 20], ids=["single", "bulk"])
+def test_2xx_with_a_retryable_error_type_is_retried(
+    api: EventsAPIServer, session: EventSession, error_type: str, count: int
+) -> None:
+    ids = publish_tests(session, count)
+    api.faults.respond(200, {"errorType": error_type}, times=2)
+    session.flush()
+    assert statuses(api)[:3] == [200, 200, 200]
+    assert accepted_ids(api) == ids
+
+
+@pytest.mark.parametrize("count", [1, 20], ids=["single", "bulk"])
+def test_2xx_with_another_error_type_is_rejected(
+    api: EventsAPIServer, session: EventSession, count: int
+) -> None:
+    ids = publish_tests(session, count)
+    api.faults.respond(202, {"errorType": "ValidationException"})
+    with pytest.raises(PublishError, match="HTTP 202 ValidationException"):
+        session.flush()
+    assert queued_ids(session) == ids
+
+
+# --- what the server sent is escaped before it is logged or raised ------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 20], ids=["single", "bulk"])
+def test_a_newline_in_a_reply_cannot_forge_a_log_line(
+    api: EventsAPIServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture, count: int
+) -> None:
+    session = make_client().service_session("job-1")
+    publish_tests(session, count)
+    forged = "oops\nINFO bc.events all events delivered\r\x1b[2K"
+    api.faults.respond(503, forged, times=2)  # retried: logged as warnings
+    api.faults.respond(400, forged)  # not retried: raised
+    with pytest.raises(PublishError) as raised:
+        session.flush()
+    warnings = [record.getMessage() for record in caplog.records if record.name == "bc.events"]
+    assert len(warnings) == 2
+    assert "oops\\nINFO bc.events" in warnings[0]
+    for text in [*warnings, str(raised.value), raised.value.reason]:
+        assert "\n" not in text
+        assert "\r" not in text
+        assert "\x1b" not in text
+    assert "oops\\nINFO bc.events" in raised.value.reason
+
+
+def test_a_long_or_hostile_error_type_is_escaped_and_shortened(
+    api: EventsAPIServer, session: EventSession
+) -> None:
+    publish_tests(session, 8)
+    api.faults.partial_bulk_failure({2: "Bad\nRecord" + "x" * 1000})
+    with pytest.raises(PublishError) as raised:
+        session.flush()
+    assert "Bad\\nRecord" in raised.value.reason
+    assert len(raised.value.reason) < 300

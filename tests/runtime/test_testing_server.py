@@ -348,6 +348,42 @@ def test_delay_replies_late_and_accepts(
     assert len(events_api.accepted) == 1
 
 
+def test_trickle_accepts_then_sends_the_reply_a_byte_at_a_time(events_api: EventsAPIServer) -> None:
+    events_api.faults.trickle(0.3)
+    with socket.create_connection(("127.0.0.1", events_api.port), timeout=5) as sock:
+        body = json.dumps(ENVELOPE).encode()
+        head = f"POST {SINGLE_PATH} HTTP/1.1\r\nx-britecore-job-id: j\r\nContent-Length: {len(body)}\r\n\r\n"
+        sock.sendall(head.encode() + body)
+        started = time.monotonic()
+        first = sock.recv(65536)
+        assert len(events_api.accepted) == 1  # accepted before the first byte left
+        received = first
+        while not received.endswith(b'"Success"}'):
+            received += sock.recv(65536)
+    assert len(first) < 5
+    assert time.monotonic() - started >= 0.2
+    assert received.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_random_kinds_on_request_include_replies_that_do_not_fit_and_slow_ones() -> None:
+    with EventsAPIServer() as api:
+        api.faults.random_rejections(3, rate=1.0, kinds=["ok_not_json", "ok_error_type", "mismatch"])
+        connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+        bodies = {post(connection, BULK_PATH, [ENVELOPE] * 2).raw for _ in range(30)}
+        singles = {post(connection, SINGLE_PATH, ENVELOPE).raw for _ in range(20)}
+        assert api.accepted == []
+        api.faults.random_rejections(3, rate=1.0, kinds=["late"], slow_seconds=0.2)
+        started = time.monotonic()
+        assert post(connection, SINGLE_PATH, ENVELOPE).status == 200
+        assert time.monotonic() - started >= 0.2
+        connection.close()
+    assert any(b"<html>" in body for body in bodies)
+    assert any(b"ProvisionedThroughputExceededException" in body for body in bodies)
+    assert any(b'"records": ["Success"]' in body for body in bodies)  # one record short of two
+    assert all(b"records" not in body for body in singles)  # mismatch applies to bulk requests only
+    assert len(api.accepted) == 1
+
+
 def _random_statuses(seed: int) -> list[int | None]:
     with EventsAPIServer() as api:
         api.faults.random_rejections(seed, rate=0.5)

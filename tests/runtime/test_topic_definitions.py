@@ -176,7 +176,8 @@ def test_invalid_json_schema_names_the_topic(tmp_path: Path) -> None:
             Schema: {type: not-a-type}
         """,
     )
-    assert message.startswith(f"{tmp_path / 'topics.yaml'}:3: topic testing.TestCreated: ")
+    # the line of the offending schema node, not the topic's first line
+    assert message.startswith(f"{tmp_path / 'topics.yaml'}:5: topic testing.TestCreated: ")
     assert "Schema" in message
 
 

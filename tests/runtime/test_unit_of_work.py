@@ -27,6 +27,17 @@ def test_open_session_is_the_service_s_with_a_new_job_id_otherwise(client: Event
     assert first.job_id != second.job_id
 
 
+@pytest.mark.parametrize(("job_id", "user_id"), [("job\r\nx: y", "user\n1"), ("j\u00f6b", "\x00")])
+def test_unusable_ids_from_headers_are_replaced_with_a_warning(
+    client: EventClient, job_id: str, user_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bc.events"):
+        session = open_session(client, job_id=job_id, user_id=user_id)
+    assert session.actor_type == "service"
+    assert uuid.UUID(session.job_id).version == 4
+    assert sum("ignoring an unusable" in record.getMessage() for record in caplog.records) == 2
+
+
 def test_finish_flushes_work_that_succeeded_and_drops_work_that_failed(
     client: EventClient, api: EventsAPIServer
 ) -> None:

@@ -215,3 +215,19 @@ def test_without_api_url_events_are_logged_not_sent(caplog: pytest.LogCaptureFix
     assert "testing.TestCreated" in logged[0].getMessage()
     assert '"id":"local"' in logged[0].getMessage()
     assert session.events == []
+
+
+def test_a_closed_client_raises_instead_of_reconnecting(api: EventsAPIServer, client: EventClient) -> None:
+    session = client.service_session("job-1")
+    publish_tests(session, 1, prefix="before")
+    session.flush()
+    client.close()
+    ids = publish_tests(session, 2)
+    with pytest.raises(RuntimeError, match="closed"):
+        session.flush()
+    assert queued_ids(session) == ids  # nothing lost: the events stay queued
+    immediately = client.service_session("job-2", publish_immediately=True)
+    with pytest.raises(RuntimeError, match="closed"):
+        immediately.created_test({"id": "now"})
+    assert accepted_ids(api) == ["before0"]
+    assert api.connections == 1  # no new connection was opened

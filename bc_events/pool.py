@@ -1,0 +1,182 @@
+"""Pooled keep-alive connections whose every request ends by a deadline, and that a fork does not share.
+
+urllib3's timeouts bound each socket operation, so a server that trickles one
+byte at a time can hold a request open for ever.  Here every ``send`` and
+every ``recv`` of an attempt gets the time left before the attempt's deadline
+as its timeout: the whole attempt, from connecting to the last byte of the
+reply, ends by the deadline.  At most ``MAX_REPLY_BYTES`` of a reply body are
+read, so a huge error page costs no memory.
+
+A child process must not use the keep-alive sockets its parent opened (both
+would read each other's replies): after ``os.fork()`` every live pool forgets
+its connections, so the child opens its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import math
+import os
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from bc_events.wire import MAX_REPLY_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """A reply as received: status, ``Retry-After``, and at most ``MAX_REPLY_BYTES`` of the body."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
+    truncated: bool = False
+    """The body was longer than ``MAX_REPLY_BYTES``; ``body`` holds its beginning."""
+
+
+class ConnectionPool:
+    """POSTs over pooled keep-alive connections, each attempt bounded by a deadline; fork-safe."""
+
+    def __init__(self, pool_size: int) -> None:
+        self._pool_size = pool_size
+        self._manager = self._new_manager()
+        _live_pools.add(self)
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], deadline: float) -> RawReply:
+        """POST ``body``; raises urllib3's ``HTTPError`` (e.g. a timeout at ``deadline``) without a reply."""
+        budget = deadline - time.monotonic()
+        if budget <= 0:
+            raise urllib3.exceptions.TimeoutError("no time left for the attempt")
+        _attempt.deadline = deadline
+        try:
+            response = self._manager.urlopen(
+                "POST",
+                url,
+                body=body,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=budget, read=budget),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                decode_content=False,  # we ask for no compression: a zip bomb stays unread
+            )
+            data = response.read(MAX_REPLY_BYTES + 1, decode_content=False)
+        finally:
+            _attempt.deadline = math.inf
+        truncated = len(data) > MAX_REPLY_BYTES
+        if truncated:
+            response.close()  # the rest stays unread, so the connection cannot be reused
+        response.release_conn()
+        return RawReply(
+            response.status, data[:MAX_REPLY_BYTES], response.headers.get("Retry-After"), truncated
+        )
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._manager.clear()
+
+    def _forget_connections(self) -> None:
+        """In a forked child: drop (never touch) the parent's sockets and locks, start afresh."""
+        self._manager = self._new_manager()
+
+    def _new_manager(self) -> urllib3.PoolManager:
+        manager = urllib3.PoolManager(maxsize=self._pool_size, retries=False)
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
+
+
+class _AttemptState(threading.local):
+    deadline = math.inf
+    """When the attempt running in this thread must end (``time.monotonic()``)."""
+
+
+_attempt = _AttemptState()
+_live_pools: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_live_pools):
+        pool._forget_connections()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _time_left() -> float | None:
+    if _attempt.deadline == math.inf:  # not inside ConnectionPool.post: no deadline to keep
+        return None
+    left = _attempt.deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the attempt's time is up")
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's read side whose every ``recv`` times out at the attempt's deadline."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self._sock.settimeout(_time_left())
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _SocketView:
+    """What ``http.client.HTTPResponse`` takes from its socket: only ``makefile``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_SocketView(sock), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    response_class = _DeadlineResponse
+
+    def send(self, data: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(_time_left())
+        super().send(data)
+
+
+class _DeadlineHTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineResponse
+
+    def send(self, data: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(_time_left())
+        super().send(data)
+
+
+# pyright reads urllib3's connection protocols more strictly than urllib3's own classes meet them.
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection  # pyright: ignore[reportAssignmentType]
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection  # pyright: ignore[reportAssignmentType]

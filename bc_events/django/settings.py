@@ -216,4 +216,5 @@ def _renew_lock() -> None:
 
 
 setting_changed.connect(_reset, dispatch_uid="bc_events.django.settings")
-os.register_at_fork(after_in_child=_renew_lock)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_renew_lock)

@@ -31,7 +31,9 @@ not tracked: such events count as published outside a transaction.
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -92,8 +94,10 @@ class TransactionAwareSession(EventSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._entries: list[tuple[Event, _Mark]] = []
+        self._rollbacks_seen = 0  # a flush puts back what failed only if no rollback() happened meanwhile
         self._entries_lock = threading.Lock()
         self._sending_lock = threading.Lock()
+        _live.add(self)
 
     def publish(
         self,
@@ -129,32 +133,48 @@ class TransactionAwareSession(EventSession):
         """Deliver the queued events whose transactions committed (or that had none).
 
         Same contract as ``EventSession.flush``: on ``PublishError`` exactly the
-        undelivered events stay queued, oldest first.
+        undelivered events stay queued, oldest first, unless ``rollback()`` was
+        called meanwhile, which also stops the flush from starting more requests.
         """
         with self._sending_lock:
             with self._entries_lock:
                 ready = [event for event, mark in self._entries if mark.released]
                 self._entries = [(event, mark) for event, mark in self._entries if not mark.released]
+                rollbacks = self._rollbacks_seen
             if not ready:
                 return
             try:
-                self.client.transport.send(ready)
+                self.client.transport.send(ready, cancelled=lambda: self._rollbacks_seen != rollbacks)
             except PublishError as error:
-                self._requeue(error.undelivered)
+                self._put_back(error.undelivered, rollbacks)
                 raise
             except BaseException:
-                self._requeue(ready)  # unknown outcome: keep everything (at-least-once)
+                self._put_back(ready, rollbacks)  # unknown outcome: keep everything (at-least-once)
                 raise
 
-    def _requeue(self, events: list[Event]) -> None:
+    def _put_back(self, events: list[Event], rollbacks: int) -> None:
         with self._entries_lock:
-            self._entries[:0] = [(event, _RELEASED) for event in events]
+            if self._rollbacks_seen == rollbacks:
+                self._entries[:0] = [(event, _RELEASED) for event in events]
 
     def rollback(self) -> None:
-        """Drop every queued event, held back or not."""
+        """Drop every queued event, held back or not; a flush in flight starts no further request."""
         with self._entries_lock:
             self._entries.clear()
+            self._rollbacks_seen += 1
             super().rollback()
+
+
+def _renew_locks_after_fork() -> None:
+    """In a forked child no thread is left to release a lock that a parent thread held at the fork."""
+    for session in list(_live):
+        session._entries_lock = threading.Lock()
+        session._sending_lock = threading.Lock()
+
+
+_live: weakref.WeakSet[TransactionAwareSession] = weakref.WeakSet()
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_renew_locks_after_fork)
 
 
 _derived: dict[type[Any], type[Any]] = {}  # one derived class per class, so isinstance stays cheap

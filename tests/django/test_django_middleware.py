@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -191,3 +192,15 @@ def test_an_id_callable_returning_a_non_str_is_named(settings: Any, events_setti
     settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: 42}
     with pytest.raises(TypeError, match=r"BC_EVENTS\['USER_ID'\] returned 42 \(int\); it must return a str"):
         Client().get("/t/whoami/")
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.usefixtures("events_settings")
+def test_an_unusable_job_id_header_is_replaced_with_a_warning(
+    caplog: pytest.LogCaptureFixture, server: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bc.events"):
+        reply = whoami(server, {"X-BriteCore-Job-Id": "jöb 7", "X-BriteCore-User-Id": "user-1"})
+    assert uuid.UUID(reply["job_id"]).version == 4
+    assert reply["actor"] == ["user-1", "user"]
+    assert any("unusable job id" in record.getMessage() for record in caplog.records)

@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -133,8 +133,9 @@ def _client_factory(
     client_class = _callable(config, "CLIENT")
     if not (isinstance(client_class, type) and issubclass(client_class, EventClient)):
         raise _error("CLIENT", f"must name a bc_events.EventClient subclass, got {client_class!r}")
-    typed: Callable[[str | None, str], EventClient] = transaction_aware_client(client_class)
-    return lambda: typed(api_url, service)  # generated clients embed their topics
+    # A generated client embeds its topics: its constructor takes (api_url, service_name).
+    typed = cast("Callable[[str | None, str], EventClient]", transaction_aware_client(client_class))
+    return lambda: typed(api_url, service)
 
 
 def read_settings(config: object) -> EventsSettings:

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 import weakref
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -193,11 +194,13 @@ def _derive_session(session_class: type[EventSession]) -> type[TransactionAwareS
         return session_class
     if session_class is EventSession:
         return TransactionAwareSession
-    return type(
+    namespace = {"__module__": session_class.__module__, "__qualname__": session_class.__qualname__}
+    derived = types.new_class(
         session_class.__name__,
         (session_class, TransactionAwareSession),
-        {"__module__": session_class.__module__, "__qualname__": session_class.__qualname__},
+        exec_body=lambda ns: ns.update(namespace),
     )
+    return cast("type[TransactionAwareSession]", derived)
 
 
 def transaction_aware_client(client_class: type[ClientT]) -> type[ClientT]:
@@ -212,12 +215,9 @@ def _derive_client(client_class: type[ClientT]) -> type[ClientT]:
     session_class = transaction_aware_session(client_class.session_class)
     if client_class.session_class is session_class:
         return client_class
-    return type(
-        client_class.__name__,
-        (client_class,),
-        {
-            "session_class": session_class,
-            "__module__": client_class.__module__,
-            "__qualname__": client_class.__qualname__,
-        },
-    )
+    namespace = {
+        "session_class": session_class,
+        "__module__": client_class.__module__,
+        "__qualname__": client_class.__qualname__,
+    }
+    return cast("type[ClientT]", type(client_class.__name__, (client_class,), namespace))

@@ -7,6 +7,8 @@ directories that do not need Django never load it.  The test views
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +24,7 @@ sys.path[:0] = [str(EXAMPLE), str(EXAMPLE.parent)]
 import policy_service.settings as example_settings  # noqa: E402
 
 _DB_DIR = tempfile.mkdtemp(prefix="bc-events-django-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
 
 
 def _database(name: str) -> dict[str, Any]:

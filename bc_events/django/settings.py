@@ -1,0 +1,221 @@
+"""The ``BC_EVENTS`` settings dict: read once, checked with clear ``ImproperlyConfigured`` errors.
+
+    BC_EVENTS = {
+        "API_URL": os.environ.get("EVENTS_API_URL"),         # None: log only (local development)
+        "SERVICE_NAME": "PolicyService",
+        "CLIENT": "policy_service.events_gen.EventClient",   # a generated client, or:
+        # "TOPICS": BASE_DIR / "topics.yaml",                # with the untyped bc_events.EventClient
+        # "JOB_ID_HEADER": "X-BriteCore-Job-Id", "USER_ID_HEADER": "X-BriteCore-User-Id",
+        # "JOB_ID": None, "USER_ID": None,   # dotted paths to callables(request) -> str | None
+        # "ON_UNDELIVERED": None,            # dotted path to a callable(PublishError)
+    }
+
+The settings are read on first use and again after Django's ``setting_changed``
+signal names ``BC_EVENTS`` (``override_settings``, pytest-django's ``settings``).
+The client is created on the first request, once per process (``LazyClient``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+from bc_events.client import EventClient
+from bc_events.django.transactions import transaction_aware_client
+from bc_events.unit_of_work import JOB_ID_HEADER, USER_ID_HEADER, LazyClient, OnUndelivered
+
+IdReader = Callable[[HttpRequest], "str | None"]
+
+_KEYS = frozenset(
+    {
+        "API_URL",
+        "SERVICE_NAME",
+        "CLIENT",
+        "TOPICS",
+        "JOB_ID_HEADER",
+        "USER_ID_HEADER",
+        "JOB_ID",
+        "USER_ID",
+        "ON_UNDELIVERED",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EventsSettings:
+    """The checked ``BC_EVENTS`` of this process, with its lazily created client."""
+
+    api_url: str | None
+    service_name: str
+    job_id_meta: str
+    user_id_meta: str
+    job_id: IdReader | None
+    user_id: IdReader | None
+    on_undelivered: OnUndelivered | None
+    client: LazyClient[EventClient] = field(compare=False)
+
+    def read_ids(self, request: HttpRequest) -> tuple[str | None, str | None]:
+        """``(job id, user id)`` of ``request``: from the callables if set, else from the headers."""
+        job_id = (
+            _called("JOB_ID", self.job_id, request) if self.job_id else request.META.get(self.job_id_meta)
+        )
+        if self.user_id:
+            return job_id, _called("USER_ID", self.user_id, request)
+        return job_id, request.META.get(self.user_id_meta)
+
+    @property
+    def reads_ids_with_code(self) -> bool:
+        """Whether a callable reads an id (it may touch the database: not on the event loop)."""
+        return self.job_id is not None or self.user_id is not None
+
+
+def _called(key: str, reader: IdReader, request: HttpRequest) -> str | None:
+    value = reader(request)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(
+            f"BC_EVENTS[{key!r}] returned {value!r} ({type(value).__name__}); it must return a str or None"
+        )
+    return value
+
+
+def _error(key: str, message: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"BC_EVENTS[{key!r}] {message}")
+
+
+def _meta_key(header: str) -> str:
+    """The ``request.META`` key of an HTTP header, as Django builds it (faster than request.headers)."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def _callable(config: Mapping[str, Any], key: str) -> Callable[..., Any] | None:
+    value = config.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as error:
+            raise _error(key, f"cannot be imported: {error}") from None
+    if not callable(value):
+        raise _error(key, f"must be a dotted path to a callable, got {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def _text(config: Mapping[str, Any], key: str, default: str | None) -> str:
+    value = config.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise _error(key, f"must be a non-empty str, got {value!r}")
+    return value
+
+
+def _client_factory(
+    config: Mapping[str, Any], api_url: str | None, service: str
+) -> Callable[[], EventClient]:
+    has_client, has_topics = config.get("CLIENT") is not None, config.get("TOPICS") is not None
+    if has_client == has_topics:
+        raise ImproperlyConfigured(
+            "BC_EVENTS needs exactly one of 'CLIENT' (dotted path to a generated EventClient) "
+            "and 'TOPICS' (topic definitions for the untyped bc_events.EventClient)"
+        )
+    if has_topics:
+        topics = config["TOPICS"]
+        untyped = transaction_aware_client(EventClient)
+        return lambda: untyped(api_url, service, topics)
+    client_class = _callable(config, "CLIENT")
+    if not (isinstance(client_class, type) and issubclass(client_class, EventClient)):
+        raise _error("CLIENT", f"must name a bc_events.EventClient subclass, got {client_class!r}")
+    # A generated client embeds its topics: its constructor takes (api_url, service_name).
+    typed = cast("Callable[[str | None, str], EventClient]", transaction_aware_client(client_class))
+    return lambda: typed(api_url, service)
+
+
+def read_settings(config: object) -> EventsSettings:
+    """Check a ``BC_EVENTS`` value; ``ImproperlyConfigured`` naming the key at fault."""
+    if not isinstance(config, Mapping):
+        raise ImproperlyConfigured(
+            "bc_events.django.EventsMiddleware needs the BC_EVENTS setting: a dict with at least "
+            f"'SERVICE_NAME' and 'CLIENT' or 'TOPICS' (got {config!r})"
+        )
+    unknown = sorted(set(config) - _KEYS)
+    if unknown:
+        raise ImproperlyConfigured(f"BC_EVENTS: unknown key(s) {unknown}; known keys: {sorted(_KEYS)}")
+    api_url = config.get("API_URL")
+    if api_url is not None and not (isinstance(api_url, str) and api_url):
+        raise _error("API_URL", f"must be a URL or None (log only), got {api_url!r}")
+    service = _text(config, "SERVICE_NAME", None)
+    return EventsSettings(
+        api_url=api_url,
+        service_name=service,
+        job_id_meta=_meta_key(_text(config, "JOB_ID_HEADER", JOB_ID_HEADER)),
+        user_id_meta=_meta_key(_text(config, "USER_ID_HEADER", USER_ID_HEADER)),
+        job_id=_callable(config, "JOB_ID"),
+        user_id=_callable(config, "USER_ID"),
+        on_undelivered=_callable(config, "ON_UNDELIVERED"),
+        client=LazyClient(_recorded(_client_factory(config, api_url, service))),
+    )
+
+
+def _recorded(factory: Callable[[], EventClient]) -> Callable[[], EventClient]:
+    """``factory``, remembering what it built so that a settings change can close it."""
+
+    def build() -> EventClient:
+        client = factory()
+        with _lock:
+            _built.append(client)
+        return client
+
+    return build
+
+
+_lock = threading.Lock()
+_current: EventsSettings | None = None
+_built: list[EventClient] = []
+
+
+def events_settings() -> EventsSettings:
+    """The checked ``BC_EVENTS`` of this process (read on first use, cached)."""
+    current = _current
+    if current is None:
+        current = _load()
+    return current
+
+
+def _load() -> EventsSettings:
+    global _current
+    with _lock:
+        if _current is None:
+            _current = read_settings(getattr(settings, "BC_EVENTS", None))
+        return _current
+
+
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    """Forget the settings and close the client when ``BC_EVENTS`` changes (mostly in tests)."""
+    global _current
+    if setting != "BC_EVENTS":
+        return
+    with _lock:
+        _current = None
+        stale = list(_built)
+        _built.clear()
+    for client in stale:
+        client.close()
+
+
+def _renew_lock() -> None:
+    """In a forked child no thread is left to release a lock that a parent thread held at the fork."""
+    global _lock
+    _lock = threading.Lock()
+
+
+setting_changed.connect(_reset, dispatch_uid="bc_events.django.settings")
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_renew_lock)

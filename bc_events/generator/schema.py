@@ -1,6 +1,7 @@
 """JSON Schema -> type nodes, one method per construct.
 
-Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings.  Value
+Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings; OpenAPI's
+``nullable`` means nothing in JSON Schema (null stays invalid), so it is warned about.  Value
 constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
@@ -98,8 +99,21 @@ class SchemaConverter:
                 branches = self.union_branches(schema, keyword, scope, hints, pointer)
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
-            result = self.table.union([result, self.table.prim("none")])
+            self._nullable_has_no_effect(schema, scope, pointer)
         return result
+
+    def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
+        """``nullable`` is OpenAPI: JSON Schema (the runtime, the Events API) ignores it and rejects null."""
+        declared = schema.get("type")
+        names = declared if isinstance(declared, list) else [declared] if isinstance(declared, str) else []
+        spelling = ", ".join([*(str(name) for name in names if name != "null"), '"null"'])
+        self.warn(
+            scope,
+            pointer,
+            "nullable: true has no effect in JSON Schema (null is rejected at run time; "
+            f"the type does not allow None): to allow null write type: [{spelling}]",
+            schema,
+        )
 
     def _open_sibling(
         self, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
@@ -387,7 +401,7 @@ def _plain_object(schema: Any) -> bool:
     """Does ``schema`` always convert to one object type (so a recursive ``$ref`` may point at it)?"""
     if not isinstance(schema, Mapping) or "$ref" in schema:
         return False
-    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "enum", "const", "nullable")):
+    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "enum", "const")):
         return False
     declared = schema.get("type", "object" if "properties" in schema else None)
     return declared in ("object", ["object"]) and (

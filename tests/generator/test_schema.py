@@ -68,7 +68,6 @@ CONSTRUCTS = {
     "string_with_format": ({"type": "string", "format": "date-time"}, "str"),
     "string_pattern_minlength": ({"type": "string", "pattern": "^a", "minLength": 2}, "str"),
     "nullable_type_list": ({"type": ["string", "null"]}, "str | None"),
-    "nullable_keyword": ({"type": "integer", "nullable": True}, "int | None"),
     "type_list": ({"type": ["string", "integer"]}, "str | int"),
     "number_absorbs_integer": ({"type": ["integer", "number"]}, "float"),
     "string_enum": ({"type": "string", "enum": ["a", "b"]}, "Literal['a', 'b']"),
@@ -154,6 +153,12 @@ WIDER = {
         "if, then cannot be typed",
     ),
     "false_schema": (False, "Any", "schema `false`"),
+    "nullable_is_openapi_not_json_schema": (
+        {"type": "integer", "nullable": True},
+        "int",
+        "nullable: true has no effect in JSON Schema (null is rejected at run time; "
+        'the type does not allow None): to allow null write type: [integer, "null"]',
+    ),
     "arrays_in_any_of_branches": (
         {
             "anyOf": [

@@ -40,7 +40,9 @@ _UNTYPABLE: tuple[str, ...] = (
 )
 _UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
-_WIDE_NAMES = {"number": "float", "array": "list", "object": "dict"}
+_WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
+_INT64 = 2**63
+"""mypy rejects integer Literals outside the 64-bit range ("arbitrary expressions")."""
 
 
 class SchemaConverter:
@@ -56,7 +58,23 @@ class SchemaConverter:
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self.convert(topic.schema, scope, (prefix,), "")
+        return self._object_branches(self.convert(topic.schema, scope, (prefix,), ""), scope)
+
+    def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
+        """Event data is a JSON object: a root that also allows other values is typed by its objects."""
+        members = node.args if node.kind == "union" else (node,)
+        objects = [member for member in members if member.kind in ("object", "dict", "any")]
+        if not objects:
+            raise self.error(scope, "", "no object satisfies the schema, and event data is a JSON object")
+        if len(objects) < len(members):
+            self.warn(
+                scope,
+                "",
+                "event data is a JSON object: the payload type keeps only the schema's object "
+                "branches (the runtime rejects any other value)",
+                scope.topic.schema,
+            )
+        return self.table.union(objects)
 
     # --- errors and warnings ----------------------------------------------------------
 
@@ -188,6 +206,9 @@ class SchemaConverter:
                 continue  # not valid against `type` either, so not a value of this schema
             if value is None:
                 members.append(self.table.prim("none"))
+            elif isinstance(value, (float, int)) and not isinstance(value, bool) and not _literal_int(value):
+                wide.setdefault(kind, repr(value))
+                members.append(self._wide(kind))
             elif isinstance(value, (str, bool, int)):
                 literals.append(value)
             elif isinstance(value, float) and value.is_integer():
@@ -205,8 +226,8 @@ class SchemaConverter:
         return self.table.union(members)
 
     def _wide(self, kind: str) -> TypeNode:
-        if kind == "number":
-            return self.table.prim("float")
+        if kind in ("integer", "number"):
+            return self.table.prim("int" if kind == "integer" else "float")
         any_ = self.table.prim("any")
         return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
 
@@ -248,6 +269,16 @@ class SchemaConverter:
         for key in required:
             if key not in properties:
                 fields.append(Field(str(key), self.table.prim("any"), True))
+        if any(item.key == "" for item in fields):
+            self.warn(
+                scope,
+                pointer,
+                'a key named "" cannot be declared in a TypedDict: the object is typed as a mapping '
+                "of its values' types (wider: keys are not checked)",
+                schema,
+            )
+            extra = [] if additional is False else [self.table.prim("any")]
+            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extra]))
         description = schema.get("description", "")
         return self.table.object(
             fields, description if isinstance(description, str) else "", additional is False, hints
@@ -395,6 +426,13 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+def _literal_int(value: float) -> bool:
+    """Can ``value`` be an integer ``Literal`` both checkers accept?"""
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    return -_INT64 <= value < _INT64
 
 
 def _plain_object(schema: Any) -> bool:

@@ -153,6 +153,12 @@ WIDER = {
         "if, then cannot be typed",
     ),
     "false_schema": (False, "Any", "schema `false`"),
+    "integer_literal_beyond_64_bits": ({"enum": [2**63, 1, -(2**63)]}, "int", "9223372036854775808 as int"),
+    "empty_key": (
+        {"type": "object", "additionalProperties": False, "properties": {"": {"type": "string"}}},
+        "dict[str, str]",
+        'a key named "" cannot be declared in a TypedDict',
+    ),
     "nullable_is_openapi_not_json_schema": (
         {"type": "integer", "nullable": True},
         "int",
@@ -366,3 +372,27 @@ def test_identical_payloads_of_two_topics_share_one_typeddict(tmp_path: Path) ->
     schema = {"type": "object", "properties": {"id": {"type": "string"}}}
     text, _ = generate_for(tmp_path, schema, dict(schema))
     assert "TestSecondData: TypeAlias = TestCreatedData" in text
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        {"type": ["object", "null"], "properties": {"a": {"type": "string"}}},
+        {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "string"}]},
+    ],
+)
+def test_a_root_that_allows_other_values_is_typed_by_its_objects(
+    root: dict[str, Any], tmp_path: Path
+) -> None:
+    text, warnings = generate_for(tmp_path, root)
+    assert "def created_test(self, data: TestCreatedData)" in text
+    assert list(typed_dicts(text)) == ["TestCreatedData"]
+    assert len(warnings) == 1
+    assert (
+        "Schema: event data is a JSON object: the payload type keeps only the schema's object" in warnings[0]
+    )
+
+
+def test_a_root_without_objects_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(TopicDefinitionError, match="no object satisfies the schema"):
+        generate_for(tmp_path, {"oneOf": [{"type": "array"}, {"type": "string"}]})

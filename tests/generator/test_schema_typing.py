@@ -110,6 +110,8 @@ def test_the_runtime_agrees_with_the_marks(case: str) -> None:
             payload = ast.literal_eval(node.args[0])
         except ValueError:
             continue  # a payload built from variables: the checkers' business only
+        if not isinstance(payload, dict):
+            continue  # not event data at all: ``publish(data: Mapping[str, Any])`` says so
         calls += 1
         try:
             validator.validate(payload)

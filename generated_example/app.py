@@ -48,7 +48,7 @@ def nightly_job(client: EventClient, job_id: str) -> None:
                 "claim_id": "C-7",
                 "policy_id": "6f1c2a9e-policy",
                 "status": "open",
-                "location": (51.5, -0.12),
+                "location": [51.5, -0.12],
                 "attachments": [{"url": "https://files.example/a.pdf", "children": []}],
             },
         )

@@ -8,6 +8,7 @@ method per topic and a typed ``publish``, so type checkers reject unknown topics
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, overload
 
 import bc_events
@@ -42,13 +43,13 @@ class PolicyCreatedData(TypedDict):
     term_months: Literal[6, 12]
     auto_renew: NotRequired[bool]
     effective_date: NotRequired[str]
-    coverages: NotRequired[list[Coverage]]
-    tags: NotRequired[list[str]]
+    coverages: NotRequired[Sequence[Coverage]]
+    tags: NotRequired[Sequence[str]]
     notes: NotRequired[str | None]
     "Free text; null when cleared, absent when never set."
-    metadata: NotRequired[dict[str, str]]
+    metadata: NotRequired[Mapping[str, str]]
     "Integration metadata, string values only."
-    external_ids: NotRequired[dict[str, int]]
+    external_ids: NotRequired[Mapping[str, int]]
 
 
 class PolicyCancelledReasonOption3(TypedDict):
@@ -63,14 +64,14 @@ class PolicyCancelledData(TypedDict):
     refund: NotRequired[float | None]
     cancelled_by: str | int
     "A user name or a numeric system id."
-    flags: NotRequired[list[Literal[True]]]
+    flags: NotRequired[Sequence[Literal[True]]]
 
 
 class Attachment(TypedDict):
     "A file, possibly with files attached to it in turn."
 
     url: str
-    children: NotRequired[list[Attachment]]
+    children: NotRequired[Sequence[Attachment]]
 
 
 class ClaimFiledData(TypedDict):
@@ -78,12 +79,12 @@ class ClaimFiledData(TypedDict):
     policy_id: str
     status: Literal["open"]
     amount: NotRequired[float]
-    location: tuple[float, float]
+    location: Sequence[float]
     "Latitude and longitude of the loss."
-    attachments: NotRequired[list[Attachment]]
+    attachments: NotRequired[Sequence[Attachment]]
     details: NotRequired[Any]
     "Anything the adjuster recorded."
-    raw: NotRequired[dict[str, Any]]
+    raw: NotRequired[Mapping[str, Any]]
 
 
 ContactUpdatedData = TypedDict(
@@ -109,7 +110,7 @@ class BillingInvoicePaidData(TypedDict):
     amount: float
     currency: Literal["USD", "EUR", "GBP"]
     paid: Literal[True]
-    lines: NotRequired[list[BillingInvoicePaidLinesItem]]
+    lines: NotRequired[Sequence[BillingInvoicePaidLinesItem]]
 
 
 class EventSession(bc_events.EventSession):

@@ -21,7 +21,6 @@ _GROUP: dict[Kind, str] = {
     "bool": "boolean",
     "none": "null",
     "list": "array",
-    "tuple": "array",
     "dict": "object",
     "object": "object",
 }
@@ -77,10 +76,7 @@ class Merger:
             return self.table.list_of(item) if a.kind == "list" else self.table.dict_of(item)
         if {a.kind, b.kind} == {"int", "float"}:
             return self.table.prim("int")
-        if a.kind == b.kind and a.kind not in ("tuple",):
-            return a
-        if _GROUP[a.kind] == _GROUP[b.kind]:  # tuples: rare, not worth exactness
-            out.warnings.append(f"allOf of {a.kind} and {b.kind} kept the first (wider)")
+        if a.kind == b.kind:
             return a
         out.conflict = f"allOf combines {_GROUP[a.kind]} with {_GROUP[b.kind]}: no value is both"
         return None

@@ -16,7 +16,7 @@ from bc_events.generator.naming import (
 from bc_events.topics import Topic, TopicDefinitions
 
 Kind = Literal[
-    "any", "str", "int", "float", "bool", "none", "literal", "list", "tuple", "dict", "union", "object"
+    "any", "str", "int", "float", "bool", "none", "literal", "list", "dict", "union", "object"
 ]
 LiteralValue = str | int | bool
 

@@ -48,6 +48,8 @@ class _Expressions:
 
     forward: frozenset[str]
     used: set[str] = field(default_factory=set)
+    abc: set[str] = field(default_factory=set)
+    """Names used from ``collections.abc``."""
     _cache: dict[int, str] = field(default_factory=dict)
 
     def expr(self, node: TypeNode) -> str:
@@ -68,12 +70,14 @@ class _Expressions:
         if kind == "literal":
             self.used.add("Literal")
             return f"Literal[{', '.join(py_literal(value) for value in node.values)}]"
+        # Payloads are inputs: read-only protocols accept a list[Temperature] where
+        # Sequence[Temperature | Humidity] is expected (list and dict are invariant).
         if kind == "list":
-            return f"list[{self.expr(node.args[0])}]"
+            self.abc.add("Sequence")
+            return f"Sequence[{self.expr(node.args[0])}]"
         if kind == "dict":
-            return f"dict[str, {self.expr(node.args[0])}]"
-        if kind == "tuple":
-            return f"tuple[{', '.join(self.expr(arg) for arg in node.args) or '()'}]"
+            self.abc.add("Mapping")
+            return f"Mapping[str, {self.expr(node.args[0])}]"
         if kind == "union":
             return " | ".join(self.expr(arg) for arg in node.args)
         assert node.obj is not None
@@ -174,6 +178,7 @@ def render_module(module: ModuleSpec) -> str:
         module=module,
         options=module.options,
         typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
+        abc_imports=sorted(exprs.abc),
         objects=objects,
         aliases=aliases,
         topics=topics,

@@ -287,7 +287,12 @@ class SchemaConverter:
     def array(
         self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
     ) -> TypeNode:
-        """``list[T]``; positional items -> ``tuple[...]`` when the length is fixed, else a wider list."""
+        """``list[T]`` (rendered ``Sequence[T]``); positional items -> a list of their union.
+
+        JSON has no tuples: publishers write lists, which ``tuple[A, B]`` rejects.  A
+        length is a value constraint (like ``minItems``) left to the runtime; items
+        of different types per position are a shape the list cannot say: a warning.
+        """
         item_hints = tuple(hint + "Item" for hint in hints)
         prefix = schema.get("prefixItems")
         rest = schema.get("items", True)
@@ -299,10 +304,16 @@ class SchemaConverter:
             self.convert(item, scope, item_hints, f"{pointer}/items/{index}")
             for index, item in enumerate(prefix)
         ]
-        if rest is False and schema.get("minItems", 0) >= len(items):
-            return self.table.tuple_of(items)
-        self.warn(scope, pointer, "positional items without a fixed length typed as a list (wider)", schema)
-        items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
+        if rest is not False:
+            items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
+        if len({id(item) for item in items}) > 1:
+            self.warn(
+                scope,
+                pointer,
+                "positional items typed as a list of their union (wider: the type of each "
+                "position is checked at run time)",
+                schema,
+            )
         return self.table.list_of(self.table.union(items))
 
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:

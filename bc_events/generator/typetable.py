@@ -41,10 +41,6 @@ class TypeTable:
     def list_of(self, item: TypeNode) -> TypeNode:
         return self._intern(("list", item), TypeNode("list", (item,)))
 
-    def tuple_of(self, items: Iterable[TypeNode]) -> TypeNode:
-        args = tuple(items)
-        return self._intern(("tuple", *args), TypeNode("tuple", args))
-
     def dict_of(self, value: TypeNode) -> TypeNode:
         return self._intern(("dict", value), TypeNode("dict", (value,)))
 

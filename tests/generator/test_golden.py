@@ -15,7 +15,7 @@ from generator_support import BIN, EXAMPLE, ROOT, run
 from bc_events import __version__
 from bc_events.generator import generate, render
 
-ALLOWED_IMPORTS = {"__future__", "bc_events", "typing", "typing_extensions"}
+ALLOWED_IMPORTS = {"__future__", "bc_events", "collections", "typing", "typing_extensions"}
 
 
 def test_regenerating_the_example_gives_the_checked_in_bytes() -> None:

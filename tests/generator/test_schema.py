@@ -78,37 +78,37 @@ CONSTRUCTS = {
     "enum_values_outside_type_dropped": ({"type": "string", "enum": ["a", None]}, "Literal['a']"),
     "const": ({"const": "fixed"}, "Literal['fixed']"),
     "const_null": ({"const": None}, "None"),
-    "array": ({"type": "array", "items": {"type": "string"}}, "list[str]"),
-    "array_unique_items": ({"type": "array", "items": {"type": "integer"}, "uniqueItems": True}, "list[int]"),
-    "array_without_items": ({"type": "array"}, "list[Any]"),
+    "array": ({"type": "array", "items": {"type": "string"}}, "Sequence[str]"),
+    "array_unique_items": ({"type": "array", "items": {"type": "integer"}, "uniqueItems": True}, "Sequence[int]"),
+    "array_without_items": ({"type": "array"}, "Sequence[Any]"),
     "tuple_exact": (
         {
             "type": "array",
-            "items": [{"type": "string"}, {"type": "integer"}],
+            "items": [{"type": "number"}, {"type": "number"}],
             "additionalItems": False,
             "minItems": 2,
         },
-        "tuple[str, int]",
+        "Sequence[float]",
     ),
     "prefix_items_exact": (
         {"type": "array", "prefixItems": [{"type": "string"}], "items": False, "minItems": 1},
-        "tuple[str]",
+        "Sequence[str]",
     ),
     "additional_properties_only": (
         {"type": "object", "additionalProperties": {"type": "integer"}},
-        "dict[str, int]",
+        "Mapping[str, int]",
     ),
     "pattern_properties": (
         {"type": "object", "patternProperties": {"^a": {"type": "string"}, "^b": {"type": "integer"}}},
-        "dict[str, Any]",
+        "Mapping[str, Any]",
     ),
     "pattern_properties_closed": (
         {"type": "object", "patternProperties": {"^a": {"type": "string"}}, "additionalProperties": False},
-        "dict[str, str]",
+        "Mapping[str, str]",
     ),
     "empty_schema": ({}, "Any"),
     "true_schema": (True, "Any"),
-    "bare_object": ({"type": "object"}, "dict[str, Any]"),
+    "bare_object": ({"type": "object"}, "Mapping[str, Any]"),
     "one_of": ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "str | int"),
     "any_of_with_null": ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "str | None"),
     "one_of_with_null_branch_and_literals": (
@@ -143,8 +143,13 @@ WIDER = {
     "float_enum": ({"enum": [0.5, 1.5]}, "float", "0.5 as float"),
     "tuple_open_length": (
         {"type": "array", "items": [{"type": "string"}]},
-        "list[Any]",
+        "Sequence[Any]",
         "positional items",
+    ),
+    "tuple_of_mixed_positions": (
+        {"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": False},
+        "Sequence[str | int]",
+        "positional items typed as a list of their union",
     ),
     "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),
     "if_then": (
@@ -156,7 +161,7 @@ WIDER = {
     "integer_literal_beyond_64_bits": ({"enum": [2**63, 1, -(2**63)]}, "int", "9223372036854775808 as int"),
     "empty_key": (
         {"type": "object", "additionalProperties": False, "properties": {"": {"type": "string"}}},
-        "dict[str, str]",
+        "Mapping[str, str]",
         'a key named "" cannot be declared in a TypedDict',
     ),
     "nullable_is_openapi_not_json_schema": (
@@ -172,7 +177,7 @@ WIDER = {
                 {"type": "array", "items": {"const": "*"}},
             ]
         },
-        "list[Literal['a', 'b', '*']]",
+        "Sequence[Literal['a', 'b', '*']]",
         "one list of the union of their items",
     ),
     "overlapping_one_of": (
@@ -256,7 +261,7 @@ def test_recursive_refs(tmp_path: Path) -> None:
         "definitions": {"Node": node},
     }
     text, warnings = generate_for(tmp_path, schema)
-    assert typed_dicts(text)["Node"] == {"children": "NotRequired[list[Node]]", "+1": "NotRequired[Node]"}
+    assert typed_dicts(text)["Node"] == {"children": "NotRequired[Sequence[Node]]", "+1": "NotRequired[Node]"}
     assert warnings == []
     compile(text, "events_gen.py", "exec")
 

@@ -12,12 +12,11 @@ from bc_events.generator.naming import (
     method_names,
     pascal_case,
     session_base_attributes,
+    topic_prefix,
 )
 from bc_events.topics import Topic, TopicDefinitions
 
-Kind = Literal[
-    "any", "str", "int", "float", "bool", "none", "literal", "list", "dict", "union", "object"
-]
+Kind = Literal["any", "str", "int", "float", "bool", "none", "literal", "list", "dict", "union", "object"]
 LiteralValue = str | int | bool
 
 PRIMITIVES: tuple[Kind, ...] = ("any", "str", "int", "float", "bool", "none")
@@ -120,9 +119,14 @@ def plan_module(
     """Name every topic, method and object type once, and order the declarations.
 
     Topic-derived names (payload types, methods) are claimed first and never
-    renamed: two topics wanting the same one is an error naming both.  Object
-    types then take their first free hint (definition name, then
-    topic-prefixed, then numbered), parents before children.
+    renamed: two topics wanting the same one is an error naming both.  A topic's
+    own root object is its payload type; a root that is a definition or a union
+    gets a payload alias, so every definition keeps its own name.  Object types
+    then take their first free hint (definition name, then topic-prefixed, then
+    numbered), parents before children, topics in the order of their names (so
+    reordering the file, or adding a topic, never renames a type; only a new
+    topic bringing a different definition under a taken name can, when its name
+    sorts first).
     """
     source, default = definitions.source, definitions.default_category
     reserved_types = MODULE_NAMES | {options.client_class, options.session_class}
@@ -131,18 +135,17 @@ def plan_module(
     specs = []
     for topic, payload in zip(definitions.topics, payloads, strict=True):
         data_name = data_type_name(topic, default)
+        if payload.obj is not None and payload.obj.hints[:1] == (topic_prefix(topic, default),):
+            payload.obj.name = data_name
         types.claim(data_name, topic, "payload type name")
         names = method_names(topic, default)
         for name in dict.fromkeys(names):
             methods.claim(name, topic, "method name")
         specs.append(TopicSpec(topic, payload, data_name, names, topic.category == default))
-    aliases = []
-    for spec in specs:
-        if spec.data.obj is not None and not spec.data.obj.name:
-            spec.data.obj.name = spec.data_name
-        else:
-            aliases.append((spec.data_name, spec.data))
-    _name_objects([spec.data for spec in specs], types)
+    aliases = [
+        (spec.data_name, spec.data) for spec in specs if spec.data.obj is None or not spec.data.obj.name
+    ]
+    _name_objects([spec.data for spec in sorted(specs, key=lambda spec: spec.topic.name)], types)
     objects, forward = _declaration_order([spec.data for spec in specs])
     return tuple(specs), objects, tuple(aliases), forward
 

@@ -47,9 +47,15 @@ class TypeTable:
     def object(
         self, fields: Iterable[Field], description: str, closed: bool, hints: tuple[str, ...]
     ) -> TypeNode:
-        """The one object node of this structure; the first caller's hints name it."""
+        """The one object node of this structure and primary name; the first caller's hints name it.
+
+        The primary hint is part of the identity: a definition copied into many
+        topics is one type, but two definitions (or topics) of the same shape stay
+        two types, each under its own name.
+        """
         items = tuple(fields)
-        key = ("object", description, closed, *((f.key, f.required, f.type, f.description) for f in items))
+        identity = ("object", hints[:1], description, closed)
+        key = (*identity, *((f.key, f.required, f.type, f.description) for f in items))
         node = self._nodes.get(key)
         if node is None:
             node = self._nodes[key] = TypeNode("object", obj=ObjectType(items, description, closed, hints))

@@ -79,7 +79,10 @@ CONSTRUCTS = {
     "const": ({"const": "fixed"}, "Literal['fixed']"),
     "const_null": ({"const": None}, "None"),
     "array": ({"type": "array", "items": {"type": "string"}}, "Sequence[str]"),
-    "array_unique_items": ({"type": "array", "items": {"type": "integer"}, "uniqueItems": True}, "Sequence[int]"),
+    "array_unique_items": (
+        {"type": "array", "items": {"type": "integer"}, "uniqueItems": True},
+        "Sequence[int]",
+    ),
     "array_without_items": ({"type": "array"}, "Sequence[Any]"),
     "tuple_exact": (
         {
@@ -373,10 +376,56 @@ def test_root_that_is_not_one_typeddict_gets_an_alias(tmp_path: Path) -> None:
     assert "TestCreatedData: TypeAlias = TestCreatedOption1 | TestCreatedOption2" in text
 
 
-def test_identical_payloads_of_two_topics_share_one_typeddict(tmp_path: Path) -> None:
+def test_identical_payloads_of_two_topics_stay_two_types(tmp_path: Path) -> None:
     schema = {"type": "object", "properties": {"id": {"type": "string"}}}
     text, _ = generate_for(tmp_path, schema, dict(schema))
-    assert "TestSecondData: TypeAlias = TestCreatedData" in text
+    types = typed_dicts(text)
+    assert types["TestCreatedData"] == types["TestSecondData"] == {"id": "NotRequired[str]"}
+    assert "TypeAlias" not in text
+
+
+def test_definitions_and_inline_objects_of_one_shape_keep_their_own_names(tmp_path: Path) -> None:
+    address = {"type": "object", "properties": {"street": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "home": {"$ref": "#/$defs/HomeAddress"},
+            "work": {"$ref": "#/$defs/WorkAddress"},
+            "other": dict(address),
+        },
+        "$defs": {"HomeAddress": dict(address), "WorkAddress": dict(address)},
+    }
+    types = typed_dicts(generate_for(tmp_path, schema)[0])
+    assert types["TestCreatedData"] == {
+        "home": "NotRequired[HomeAddress]",
+        "work": "NotRequired[WorkAddress]",
+        "other": "NotRequired[TestCreatedOther]",
+    }
+    assert types["HomeAddress"] == types["WorkAddress"] == types["TestCreatedOther"]
+
+
+def _names_by_content(tmp_path: Path, topics: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Generate topics given as (action, schema) and map each type name to its fields."""
+    path = tmp_path / "topics.yaml"
+    documents = [{"Action": action, "Entity": "Test", "Schema": schema} for action, schema in topics]
+    path.write_text(yaml.safe_dump({"DefaultCategory": "testing", "Topics": documents}, sort_keys=False))
+    return {name: repr(fields) for name, fields in typed_dicts(generate(str(path), warn=print)).items()}
+
+
+def test_reordering_or_adding_topics_never_renames_a_type(tmp_path: Path) -> None:
+    def topic(kind: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"p": {"$ref": "#/definitions/Person"}, "q": {"type": "object"}},
+            "definitions": {"Person": {"type": "object", "properties": {"id": {"type": kind}}}},
+        }
+
+    topics = [("Opened", topic("string")), ("Closed", topic("integer")), ("Moved", topic("string"))]
+    names = _names_by_content(tmp_path, topics)
+    assert names["Person"] != names["TestMovedPerson"]  # Closed sorts first: its Person is bare
+    assert _names_by_content(tmp_path, topics[::-1]) == names
+    added = _names_by_content(tmp_path, [("Renamed", topic("boolean")), *topics])
+    assert {name: added[name] for name in names} == names
 
 
 @pytest.mark.parametrize(
@@ -391,7 +440,7 @@ def test_a_root_that_allows_other_values_is_typed_by_its_objects(
 ) -> None:
     text, warnings = generate_for(tmp_path, root)
     assert "def created_test(self, data: TestCreatedData)" in text
-    assert list(typed_dicts(text)) == ["TestCreatedData"]
+    assert len(typed_dicts(text)) == 1
     assert len(warnings) == 1
     assert (
         "Schema: event data is a JSON object: the payload type keeps only the schema's object" in warnings[0]

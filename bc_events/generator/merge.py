@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bc_events.generator.model import Field, Kind, LiteralValue, TypeNode, value_kind
+from bc_events.generator.model import Field, Hints, Kind, LiteralValue, TypeNode, value_kind
 from bc_events.generator.naming import pascal_case
 from bc_events.generator.typetable import TypeTable
 
@@ -42,7 +42,7 @@ class Merger:
     def __init__(self, table: TypeTable) -> None:
         self.table = table
 
-    def intersect(self, left: TypeNode, right: TypeNode, hints: tuple[str, ...]) -> Outcome:
+    def intersect(self, left: TypeNode, right: TypeNode, hints: Hints) -> Outcome:
         outcome = Outcome(None)
         outcome.node = self._meet(left, right, hints, outcome)
         if outcome.node is not None:
@@ -51,7 +51,7 @@ class Merger:
             outcome.conflict = "allOf branches have no value in common"
         return outcome
 
-    def _meet(self, a: TypeNode, b: TypeNode, hints: tuple[str, ...], out: Outcome) -> TypeNode | None:
+    def _meet(self, a: TypeNode, b: TypeNode, hints: Hints, out: Outcome) -> TypeNode | None:
         if a is b or b.kind == "any":
             return a
         if a.kind == "any":
@@ -92,9 +92,7 @@ class Merger:
             values = [value for value in a.values if value_kind(value) in allowed]
         return self.table.literal(values) if values else None
 
-    def _merge_object(
-        self, a: TypeNode, b: TypeNode, hints: tuple[str, ...], out: Outcome
-    ) -> TypeNode | None:
+    def _merge_object(self, a: TypeNode, b: TypeNode, hints: Hints, out: Outcome) -> TypeNode | None:
         """Fields of both; a shared key gets the intersection of its types, required if either requires it."""
         assert a.obj is not None
         if a.obj.pending or (b.obj is not None and b.obj.pending):
@@ -131,7 +129,7 @@ class Merger:
                     continue
                 fields.append(present)
                 continue
-            merged = self._meet(one.type, two.type, tuple(hint + pascal_case(key) for hint in hints), out)
+            merged = self._meet(one.type, two.type, hints.child(pascal_case(key)), out)
             if merged is None:
                 out.conflict = f"allOf: property {key!r} has conflicting types in two branches"
                 return None

@@ -32,6 +32,38 @@ class Field:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Hints:
+    """Where a type was met: candidate names, best first, and what besides its structure identifies it.
+
+    The identity keeps apart types of one shape that are different things: each
+    topic's payload (``topic:PolicyCreated``), each definition (``def:Person``,
+    ``def:PersonAddress`` inside it).  An inline object is identified by its path
+    below a topic's root (``path:ChangesBody``): identical copies at the same
+    path in several topics are one type, which every topic's own name aliases.
+    """
+
+    names: tuple[str, ...] = ()
+    identity: str = ""
+
+    @classmethod
+    def topic(cls, prefix: str) -> Hints:
+        return cls((prefix,), f"topic:{prefix}")
+
+    @classmethod
+    def definition(cls, name: str, prefix: str) -> Hints:
+        return cls((name, prefix + name), f"def:{name}")
+
+    def child(self, suffix: str) -> Hints:
+        """The hints of a part: ``Item``, ``Value``, ``Option2``, ``Part1`` or a property's name."""
+        kind, _, path = self.identity.partition(":")
+        identity = f"path:{suffix}" if kind == "topic" else f"{kind}:{path}{suffix}"
+        return Hints(tuple(name + suffix for name in self.names), identity)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+
 @dataclass(eq=False)
 class ObjectType:
     """A JSON object with known properties: rendered as a TypedDict.
@@ -44,8 +76,10 @@ class ObjectType:
     description: str = ""
     closed: bool = False
     """``additionalProperties: false``: matters when allOf merges it."""
-    hints: tuple[str, ...] = ()
-    """Candidate names, best first, from where the type was first met."""
+    hints: Hints = Hints()
+    """Candidate names, best first, from where the type was first met (topics in name order)."""
+    also: tuple[Hints, ...] = ()
+    """Other topics' hints for this one type (identical inline objects at one path): their aliases."""
     name: str = ""
     pending: bool = False
     """A recursive definition's shell whose fields are not known yet."""
@@ -135,7 +169,7 @@ def plan_module(
     specs = []
     for topic, payload in zip(definitions.topics, payloads, strict=True):
         data_name = data_type_name(topic, default)
-        if payload.obj is not None and payload.obj.hints[:1] == (topic_prefix(topic, default),):
+        if payload.obj is not None and payload.obj.hints == Hints.topic(topic_prefix(topic, default)):
             payload.obj.name = data_name
         types.claim(data_name, topic, "payload type name")
         names = method_names(topic, default)
@@ -145,13 +179,18 @@ def plan_module(
     aliases = [
         (spec.data_name, spec.data) for spec in specs if spec.data.obj is None or not spec.data.obj.name
     ]
-    _name_objects([spec.data for spec in sorted(specs, key=lambda spec: spec.topic.name)], types)
+    shared = _name_objects([spec.data for spec in sorted(specs, key=lambda spec: spec.topic.name)], types)
     objects, forward = _declaration_order([spec.data for spec in specs])
-    return tuple(specs), objects, tuple(aliases), forward
+    return tuple(specs), objects, tuple(shared + aliases), forward
 
 
-def _name_objects(roots: list[TypeNode], types: NameTable) -> None:
-    """Parents before children, in topic order: the first free hint of each object type."""
+def _name_objects(roots: list[TypeNode], types: NameTable) -> list[tuple[str, TypeNode]]:
+    """Parents before children, in topic order: the first free hint of each object type.
+
+    Returns the aliases that give a shared inline object each other topic's own
+    name (``IssuesEditedChangesBody = DiscussionEditedChangesBody``), where free.
+    """
+    shared: list[tuple[str, TypeNode]] = []
     seen: set[int] = set()
     stack = list(reversed(roots))
     while stack:
@@ -161,10 +200,17 @@ def _name_objects(roots: list[TypeNode], types: NameTable) -> None:
         seen.add(id(node))
         if node.obj is not None:
             if not node.obj.name:
-                node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints] or ["Object"])
+                node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints.names] or ["Object"])
+                shared += [(pascal_case(other.names[0]), node) for other in node.obj.also]
             stack.extend(reversed([item.type for item in node.obj.fields]))
         else:
             stack.extend(reversed(node.args))
+    aliases: list[tuple[str, TypeNode]] = []
+    for name, node in shared:  # after every object is named: an alias never takes a type's name
+        if name not in types.owners and name not in types.reserved:
+            types.owners[name] = None
+            aliases.append((name, node))
+    return aliases
 
 
 def _declaration_order(roots: list[TypeNode]) -> tuple[tuple[ObjectType, ...], frozenset[str]]:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.merge import Merger, may_overlap
-from bc_events.generator.model import Field, LiteralValue, TypeNode
+from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
 from bc_events.generator.naming import pascal_case
 from bc_events.generator.scope import TopicScope, escape_pointer
 from bc_events.generator.typetable import TypeTable
@@ -41,6 +41,7 @@ _UNTYPABLE: tuple[str, ...] = (
 _UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
+_NO_HINTS = Hints()
 _INT64 = 2**63
 """mypy rejects integer Literals outside the 64-bit range ("arbitrary expressions")."""
 
@@ -58,7 +59,7 @@ class SchemaConverter:
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self.convert(topic.schema, scope, (prefix,), ""), scope)
+        return self._object_branches(self.convert(topic.schema, scope, Hints.topic(prefix), ""), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
         """Event data is a JSON object: a root that also allows other values is typed by its objects."""
@@ -89,7 +90,7 @@ class SchemaConverter:
 
     # --- dispatch ---------------------------------------------------------------------
 
-    def convert(self, schema: Any, scope: TopicScope, hints: tuple[str, ...], pointer: str) -> TypeNode:
+    def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
         if schema is True or (isinstance(schema, Mapping) and not schema):
             return self.table.prim("any")
@@ -151,9 +152,7 @@ class SchemaConverter:
         )
         return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
 
-    def base(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
+    def base(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
         types = self.types_of(schema, scope, pointer)
         if "const" in schema:
@@ -231,9 +230,7 @@ class SchemaConverter:
         any_ = self.table.prim("any")
         return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
 
-    def object(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
+    def object(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
         properties = schema.get("properties") or {}
         required = schema.get("required") or []
@@ -242,7 +239,7 @@ class SchemaConverter:
         additional = schema.get("additionalProperties", True)
         patterns = schema.get("patternProperties") or {}
         if not properties and not required and (additional is not False or patterns):
-            value_hints = tuple(hint + "Value" for hint in hints)
+            value_hints = hints.child("Value")
             values = [
                 self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
                 for value in patterns.values()
@@ -260,7 +257,7 @@ class SchemaConverter:
             )
         fields = []
         for key, value in properties.items():
-            child_hints = tuple(hint + pascal_case(str(key)) for hint in hints)
+            child_hints = hints.child(pascal_case(str(key)))
             node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
             description = value.get("description", "") if isinstance(value, Mapping) else ""
             fields.append(
@@ -284,16 +281,14 @@ class SchemaConverter:
             fields, description if isinstance(description, str) else "", additional is False, hints
         )
 
-    def array(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
+    def array(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """``list[T]`` (rendered ``Sequence[T]``); positional items -> a list of their union.
 
         JSON has no tuples: publishers write lists, which ``tuple[A, B]`` rejects.  A
         length is a value constraint (like ``minItems``) left to the runtime; items
         of different types per position are a shape the list cannot say: a warning.
         """
-        item_hints = tuple(hint + "Item" for hint in hints)
+        item_hints = hints.child("Item")
         prefix = schema.get("prefixItems")
         rest = schema.get("items", True)
         if prefix is None and isinstance(rest, list):
@@ -363,7 +358,7 @@ class SchemaConverter:
     # --- combinators ------------------------------------------------------------------
 
     def union_branches(
-        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
     ) -> TypeNode:
         branches = schema[keyword]
         if not isinstance(branches, list) or not branches:
@@ -372,7 +367,7 @@ class SchemaConverter:
             self.convert(
                 branch,
                 scope,
-                tuple(f"{hint}Option{index + 1}" for hint in hints),
+                hints.child(f"Option{index + 1}"),
                 f"{pointer}/{keyword}/{index}",
             )
             for index, branch in enumerate(branches)
@@ -400,21 +395,19 @@ class SchemaConverter:
         return self.table.union(nodes)
 
     def all_of(
-        self, branches: Any, base: TypeNode, scope: TopicScope, hints: tuple[str, ...], pointer: str
+        self, branches: Any, base: TypeNode, scope: TopicScope, hints: Hints, pointer: str
     ) -> TypeNode:
         """allOf -> the intersection of its branches; objects merge into one TypedDict."""
         if not isinstance(branches, list) or not branches:
             raise self.error(scope, pointer, "allOf must be a non-empty list of schemas")
         result = base
         for index, branch in enumerate(branches):
-            node = self.convert(
-                branch, scope, tuple(f"{hint}Part{index + 1}" for hint in hints), f"{pointer}/allOf/{index}"
-            )
+            node = self.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
             result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
         return result
 
     def intersect(
-        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: tuple[str, ...] = ()
+        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: Hints = _NO_HINTS
     ) -> TypeNode:
         outcome = self._merger.intersect(left, right, hints)
         for message in outcome.warnings:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from bc_events.generator.model import TypeNode
+from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.naming import pascal_case
 from bc_events.topics import Topic
 
@@ -50,10 +50,9 @@ class TopicScope:
                 )
         return cls(topic, prefix, definitions)
 
-    def definition_hints(self, ref: str) -> tuple[str, ...]:
+    def definition_hints(self, ref: str) -> Hints:
         """Names for the type of ``ref``: the definition's own, then one prefixed with the topic."""
-        name = pascal_case(ref.rsplit("/", 1)[1])
-        return (name, self.prefix + name)
+        return Hints.definition(pascal_case(ref.rsplit("/", 1)[1]), self.prefix)
 
     def definition_key(self, ref: str) -> tuple[str, ...]:
         """``ref`` plus ``name:digest`` of every definition it reaches (itself included)."""

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bc_events.generator.model import PRIMITIVES, Field, Kind, LiteralValue, ObjectType, TypeNode, value_kind
+from bc_events.generator.model import (
+    PRIMITIVES,
+    Field,
+    Hints,
+    Kind,
+    LiteralValue,
+    ObjectType,
+    TypeNode,
+    value_kind,
+)
 
 
 def _value_key(value: LiteralValue) -> tuple[str, LiteralValue]:
@@ -44,24 +53,26 @@ class TypeTable:
     def dict_of(self, value: TypeNode) -> TypeNode:
         return self._intern(("dict", value), TypeNode("dict", (value,)))
 
-    def object(
-        self, fields: Iterable[Field], description: str, closed: bool, hints: tuple[str, ...]
-    ) -> TypeNode:
-        """The one object node of this structure and primary name; the first caller's hints name it.
+    def object(self, fields: Iterable[Field], description: str, closed: bool, hints: Hints) -> TypeNode:
+        """The one object node of this structure and identity; the first caller's hints name it.
 
-        The primary hint is part of the identity: a definition copied into many
-        topics is one type, but two definitions (or topics) of the same shape stay
-        two types, each under its own name.
+        A definition copied into many topics is one type, but two definitions (or
+        topics) of the same shape stay two types, each under its own name.
         """
         items = tuple(fields)
-        identity = ("object", hints[:1], description, closed)
+        identity = ("object", hints.identity, description, closed)
         key = (*identity, *((f.key, f.required, f.type, f.description) for f in items))
         node = self._nodes.get(key)
         if node is None:
             node = self._nodes[key] = TypeNode("object", obj=ObjectType(items, description, closed, hints))
+        else:
+            obj = node.obj
+            assert obj is not None
+            if hints.names[:1] != obj.hints.names[:1] and hints not in obj.also:
+                obj.also += (hints,)
         return node
 
-    def shell(self, hints: tuple[str, ...]) -> TypeNode:
+    def shell(self, hints: Hints) -> TypeNode:
         """An object node to fill in later: the target of a recursive ``$ref`` (never interned)."""
         return TypeNode("object", obj=ObjectType((), hints=hints, pending=True))
 

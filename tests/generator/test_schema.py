@@ -450,3 +450,16 @@ def test_a_root_that_allows_other_values_is_typed_by_its_objects(
 def test_a_root_without_objects_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(TopicDefinitionError, match="no object satisfies the schema"):
         generate_for(tmp_path, {"oneOf": [{"type": "array"}, {"type": "string"}]})
+
+
+def test_identical_inline_objects_at_one_path_share_a_class_and_keep_every_topics_name(
+    tmp_path: Path,
+) -> None:
+    changes = {"type": "object", "properties": {"body": {"type": "object", "properties": {"from": {}}}}}
+    schema = {"type": "object", "properties": {"changes": changes}}
+    text, _ = generate_for(tmp_path, schema, dict(schema))
+    types = typed_dicts(text)
+    assert types["TestCreatedData"] == {"changes": "NotRequired[TestCreatedChanges]"}
+    assert types["TestSecondData"] == {"changes": "NotRequired[TestCreatedChanges]"}
+    assert "TestSecondChanges: TypeAlias = TestCreatedChanges" in text
+    assert "TestSecondChangesBody: TypeAlias = TestCreatedChangesBody" in text

@@ -1,4 +1,12 @@
-from names_gen import EventClient, HomeAddress, OrderPlacedData, RefundRequestedData, WorkAddress
+from names_gen import (
+    DiscussionEditedChanges,
+    EventClient,
+    HomeAddress,
+    IssueEditedChanges,
+    OrderPlacedData,
+    RefundRequestedData,
+    WorkAddress,
+)
 
 client = EventClient(None, "ShopService")
 work: WorkAddress = {"street": "1 Main St"}
@@ -10,3 +18,8 @@ with client.service_session("job-1") as session:
     session.requested_refund(refund)
     session.placed_order({"id": "o-2", "bill_to": {"street": 1}})  # E
     session.requested_refund({"id": 2})  # E
+    session.edited_issue({"changes": {"body": {"from": "old"}}})
+    session.edited_discussion({"changes": {"body": {"from": 1}}})  # E
+
+issue_changes: IssueEditedChanges = {"body": {}}
+discussion_changes: DiscussionEditedChanges = issue_changes

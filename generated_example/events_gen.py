@@ -44,7 +44,7 @@ class PolicyCreatedData(TypedDict):
     auto_renew: NotRequired[bool]
     effective_date: NotRequired[str]
     coverages: NotRequired[Sequence[Coverage]]
-    tags: NotRequired[Sequence[str]]
+    tags: NotRequired[list[str]]
     notes: NotRequired[str | None]
     "Free text; null when cleared, absent when never set."
     metadata: NotRequired[Mapping[str, str]]

@@ -72,6 +72,10 @@ class _Expressions:
             return f"Literal[{', '.join(py_literal(value) for value in node.values)}]"
         # Payloads are inputs: read-only protocols accept a list[Temperature] where
         # Sequence[Temperature | Humidity] is expected (list and dict are invariant).
+        # Except where a str is itself a Sequence of the items (str or Any items):
+        # there list[...] keeps a string in place of a list a type error.
+        if kind == "list" and _accepts_str(node.args[0]):
+            return f"list[{self.expr(node.args[0])}]"
         if kind == "list":
             self.abc.add("Sequence")
             return f"Sequence[{self.expr(node.args[0])}]"
@@ -88,6 +92,13 @@ class _Expressions:
         if node.obj is not None:
             return node.obj.name in self.forward
         return any(self.references_forward(arg) for arg in node.args)
+
+
+def _accepts_str(node: TypeNode) -> bool:
+    """Is every ``str`` a value of ``node`` (so every ``str`` is a ``Sequence`` of it)?"""
+    if node.kind == "union":
+        return any(_accepts_str(member) for member in node.args)
+    return node.kind in ("any", "str")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ _UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
 _NO_HINTS = Hints()
+_NOT_ASSERTIONS = frozenset(
+    {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "title", "description"}
+    | {"default", "examples", "deprecated", "readOnly", "writeOnly"}
+)
+"""Keywords beside ``$ref`` that never change which values are valid."""
 _INT64 = 2**63
 """mypy rejects integer Literals outside the 64-bit range ("arbitrary expressions")."""
 
@@ -102,7 +107,7 @@ class SchemaConverter:
                 scope, pointer, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
             )
         if "$ref" in schema:
-            return self.ref(schema["$ref"], scope, pointer)
+            return self.ref_with_siblings(schema, scope, hints, pointer)
         ignored = [keyword for keyword in _UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
@@ -311,6 +316,17 @@ class SchemaConverter:
             )
         return self.table.list_of(self.table.union(items))
 
+    def ref_with_siblings(
+        self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
+        target = self.ref(schema["$ref"], scope, pointer)
+        siblings = {key: value for key, value in schema.items() if key not in _NOT_ASSERTIONS}
+        if not siblings or not _siblings_apply(scope.topic.schema):
+            return target
+        node = self.convert(siblings, scope, hints, pointer)
+        return self.intersect(target, node, scope, pointer, hints)
+
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
         """A named definition: converted once per distinct content, recursion through a shell."""
         if isinstance(ref, str):
@@ -430,6 +446,12 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+def _siblings_apply(root: Mapping[str, Any]) -> bool:
+    """Do keywords beside ``$ref`` apply?  From 2019-09 on (no ``$schema``: draft 7, as the runtime)."""
+    declared = root.get("$schema")
+    return isinstance(declared, str) and ("2019-09" in declared or "2020-12" in declared)
 
 
 def _literal_int(value: float) -> bool:

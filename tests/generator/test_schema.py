@@ -78,12 +78,12 @@ CONSTRUCTS = {
     "enum_values_outside_type_dropped": ({"type": "string", "enum": ["a", None]}, "Literal['a']"),
     "const": ({"const": "fixed"}, "Literal['fixed']"),
     "const_null": ({"const": None}, "None"),
-    "array": ({"type": "array", "items": {"type": "string"}}, "Sequence[str]"),
+    "array": ({"type": "array", "items": {"type": "string"}}, "list[str]"),
     "array_unique_items": (
         {"type": "array", "items": {"type": "integer"}, "uniqueItems": True},
         "Sequence[int]",
     ),
-    "array_without_items": ({"type": "array"}, "Sequence[Any]"),
+    "array_without_items": ({"type": "array"}, "list[Any]"),
     "tuple_exact": (
         {
             "type": "array",
@@ -95,7 +95,7 @@ CONSTRUCTS = {
     ),
     "prefix_items_exact": (
         {"type": "array", "prefixItems": [{"type": "string"}], "items": False, "minItems": 1},
-        "Sequence[str]",
+        "list[str]",
     ),
     "additional_properties_only": (
         {"type": "object", "additionalProperties": {"type": "integer"}},
@@ -146,12 +146,12 @@ WIDER = {
     "float_enum": ({"enum": [0.5, 1.5]}, "float", "0.5 as float"),
     "tuple_open_length": (
         {"type": "array", "items": [{"type": "string"}]},
-        "Sequence[Any]",
+        "list[Any]",
         "positional items",
     ),
     "tuple_of_mixed_positions": (
         {"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": False},
-        "Sequence[str | int]",
+        "list[str | int]",
         "positional items typed as a list of their union",
     ),
     "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.merge import Merger, may_overlap
@@ -51,6 +50,10 @@ _INT64 = 2**63
 """mypy rejects integer Literals outside the 64-bit range ("arbitrary expressions")."""
 
 
+class Unsatisfiable(TopicDefinitionError):
+    """A schema no value can match: an error, unless it is one branch of an anyOf/oneOf."""
+
+
 class SchemaConverter:
     """Converts topic schemas into nodes of one shared ``TypeTable``."""
 
@@ -64,7 +67,7 @@ class SchemaConverter:
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self.convert(topic.schema, scope, Hints.topic(prefix), ""), scope)
+        return self._object_branches(self.target("#", scope, ""), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
         """Event data is a JSON object: a root that also allows other values is typed by its objects."""
@@ -84,11 +87,15 @@ class SchemaConverter:
 
     # --- errors and warnings ----------------------------------------------------------
 
-    def error(self, scope: TopicScope, pointer: str, problem: str) -> TopicDefinitionError:
+    def error(
+        self,
+        scope: TopicScope,
+        pointer: str,
+        problem: str,
+        kind: type[TopicDefinitionError] = TopicDefinitionError,
+    ) -> TopicDefinitionError:
         where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
-        return TopicDefinitionError(
-            where + problem, source=self.source, line=scope.topic.line, topic=scope.topic.name
-        )
+        return kind(where + problem, source=self.source, line=scope.topic.line, topic=scope.topic.name)
 
     def warn(self, scope: TopicScope, pointer: str, message: str, construct: Any) -> None:
         self._warn(scope.topic, f"Schema{pointer}" if pointer else "Schema", message, construct)
@@ -226,7 +233,7 @@ class SchemaConverter:
         if literals:
             members.insert(0, self.table.literal(literals))
         if not members:
-            raise self.error(scope, pointer, "no enum value matches the schema's type")
+            raise self.error(scope, pointer, "no enum value matches the schema's type", Unsatisfiable)
         return self.table.union(members)
 
     def _wide(self, kind: str) -> TypeNode:
@@ -328,13 +335,16 @@ class SchemaConverter:
         return self.intersect(target, node, scope, pointer, hints)
 
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
-        """A named definition: converted once per distinct content, recursion through a shell."""
-        if isinstance(ref, str):
-            ref = unquote(ref)  # a URI fragment: "#/definitions/a%20b" names the definition "a b"
-        if not isinstance(ref, str) or ref not in scope.definitions:
+        """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
+        target = scope.resolve(ref, pointer) if isinstance(ref, str) else None
+        if target is None:
             raise self.error(
-                scope, pointer, f"unknown $ref {ref!r} (only #/definitions/... and #/$defs/... are supported)"
+                scope, pointer, f"unknown $ref {ref!r}: it leads to no place in the topic's schema"
             )
+        return self.target(target, scope, pointer)
+
+    def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
+        """A reference target: converted once per distinct content, recursion through a shell."""
         if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
             definition = scope.definitions[ref]
             if not _plain_object(definition):
@@ -346,8 +356,8 @@ class SchemaConverter:
             if shell is None:
                 shell = scope.in_progress[ref] = self.table.shell(scope.definition_hints(ref))
             return shell
-        key = scope.definition_key(ref)
-        cached = self._definition_cache.get(key)
+        key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
+        cached = self._definition_cache.get(key) if key else None
         if cached is not None:
             return cached
         scope.in_progress[ref] = None
@@ -355,7 +365,8 @@ class SchemaConverter:
         shell = scope.in_progress.pop(ref)
         if shell is not None:
             node = self._close_recursion(shell, node)
-        self._definition_cache[key] = node
+        if key:
+            self._definition_cache[key] = node
         return node
 
     @staticmethod
@@ -379,15 +390,16 @@ class SchemaConverter:
         branches = schema[keyword]
         if not isinstance(branches, list) or not branches:
             raise self.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
-        nodes = [
-            self.convert(
-                branch,
-                scope,
-                hints.child(f"Option{index + 1}"),
-                f"{pointer}/{keyword}/{index}",
-            )
-            for index, branch in enumerate(branches)
-        ]
+        nodes = []
+        for index, branch in enumerate(branches):
+            where = f"{pointer}/{keyword}/{index}"
+            try:
+                nodes.append(self.convert(branch, scope, hints.child(f"Option{index + 1}"), where))
+            except Unsatisfiable as error:
+                if index == len(branches) - 1 and not nodes:
+                    raise
+                # A branch no value matches adds nothing to the union: dropping it is exact.
+                self.warn(scope, where, f"no value can match this branch, dropped: {error.problem}", branch)
         if keyword == "oneOf" and may_overlap(nodes):
             self.warn(
                 scope,
@@ -429,7 +441,7 @@ class SchemaConverter:
         for message in outcome.warnings:
             self.warn(scope, pointer, message, (pointer, message))
         if outcome.conflict:
-            raise self.error(scope, pointer, outcome.conflict)
+            raise self.error(scope, pointer, outcome.conflict, Unsatisfiable)
         assert outcome.node is not None
         return outcome.node
 

@@ -463,3 +463,13 @@ def test_identical_inline_objects_at_one_path_share_a_class_and_keep_every_topic
     assert types["TestSecondData"] == {"changes": "NotRequired[TestCreatedChanges]"}
     assert "TestSecondChanges: TypeAlias = TestCreatedChanges" in text
     assert "TestSecondChangesBody: TypeAlias = TestCreatedChangesBody" in text
+
+
+def test_a_branch_no_value_can_match_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    schema = {"anyOf": [{"type": "integer"}, {"type": "string", "const": ["auto"]}]}
+    annotation, warnings = field_type(tmp_path, schema)
+    assert annotation == "int"
+    assert len(warnings) == 1
+    assert "Schema/properties/x/anyOf/1: no value can match this branch, dropped" in warnings[0]
+    with pytest.raises(TopicDefinitionError, match="no enum value matches"):
+        field_type(tmp_path, {"oneOf": [{"type": "string", "const": 1}]})

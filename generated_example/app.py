@@ -10,8 +10,9 @@ from ``events_gen``, so every session method and payload below is checked by
 from __future__ import annotations
 
 import sys
+from typing import cast
 
-from events_gen import Coverage, EventClient, PolicyCreatedData
+from events_gen import ContactUpdatedData, Coverage, EventClient, PolicyCreatedData
 
 
 def bind_policy(client: EventClient, user_id: str, request_id: str) -> None:
@@ -52,7 +53,12 @@ def nightly_job(client: EventClient, job_id: str) -> None:
                 "attachments": [{"url": "https://files.example/a.pdf", "children": []}],
             },
         )
-        session.contact_updated({"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"})
+        contact: ContactUpdatedData = {"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"}
+        session.contact_updated(contact)
+        # A key the types do not declare, which this schema allows (it does not close the object):
+        # TypedDicts reject undeclared keys, as they are usually typos; cast() says it is meant.
+        # The runtime still validates the whole payload against the schema.
+        session.contact_updated(cast(ContactUpdatedData, {**contact, "x-source": "crm"}))
         session.policy_cancelled({"id": "6f1c2a9e-policy", "reason": "non_payment", "cancelled_by": 7})
 
 

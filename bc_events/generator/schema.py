@@ -259,7 +259,11 @@ class SchemaConverter:
             if additional is not False:
                 values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
             return self.table.dict_of(self.table.union(values))
-        if patterns or (additional not in (False, {}) and "additionalProperties" in schema):
+        # Extra keys with a schema of their own are the point of the object (a map with a few
+        # known keys): a TypedDict would reject every payload using them.  An explicit
+        # `additionalProperties: true` only tolerates extras: the TypedDict stays (closed).
+        extras_typed = bool(patterns) or (isinstance(additional, Mapping) and bool(additional))
+        if not extras_typed and additional is True and "additionalProperties" in schema:
             self.warn(
                 scope,
                 pointer,
@@ -278,6 +282,24 @@ class SchemaConverter:
         for key in required:
             if key not in properties:
                 fields.append(Field(str(key), self.table.prim("any"), True))
+        if extras_typed:
+            self.warn(
+                scope,
+                pointer,
+                "properties next to an additionalProperties schema or patternProperties: typed as a "
+                "mapping of the union of every value type (wider: required keys and which key "
+                "holds which type are checked at run time)",
+                schema,
+            )
+            extras = [
+                self.convert(value, scope, hints.child("Value"), f"{pointer}/patternProperties")
+                for value in patterns.values()
+            ]
+            if additional is not False:
+                extras.append(
+                    self.convert(additional, scope, hints.child("Value"), f"{pointer}/additionalProperties")
+                )
+            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extras]))
         if any(item.key == "" for item in fields):
             self.warn(
                 scope,

@@ -155,6 +155,25 @@ WIDER = {
         "positional items typed as a list of their union",
     ),
     "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),
+    "properties_and_an_additional_properties_schema": (
+        {
+            "type": "object",
+            "properties": {"total": {"type": "number"}},
+            "additionalProperties": {"type": "number"},
+        },
+        "Mapping[str, float]",
+        "properties next to an additionalProperties schema or patternProperties",
+    ),
+    "properties_and_pattern_properties_closed": (
+        {
+            "type": "object",
+            "properties": {"main": {"type": "string"}},
+            "patternProperties": {"^x-": {"type": "integer"}},
+            "additionalProperties": False,
+        },
+        "Mapping[str, str | int]",
+        "typed as a mapping of the union of every value type",
+    ),
     "if_then": (
         {"type": "integer", "if": {"minimum": 1}, "then": {"maximum": 3}},
         "int",

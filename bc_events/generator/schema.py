@@ -29,9 +29,6 @@ Warn = Callable[[Topic, str, str, Any], None]
 _SCALAR_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}
 _UNTYPABLE: tuple[str, ...] = (
     "not",
-    "if",
-    "then",
-    "else",
     "dependencies",
     "dependentSchemas",
     "dependentRequired",
@@ -131,7 +128,44 @@ class SchemaConverter:
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
             self._nullable_has_no_effect(schema, scope, pointer)
+        if "then" in schema or "else" in schema:
+            result = self.conditional_keys(schema, result, scope, hints, pointer)
         return result
+
+    def conditional_keys(
+        self, schema: Mapping[str, Any], result: TypeNode, scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """Keys declared under ``then``/``else`` are optional keys of the union of their types.
+
+        Which branch applies is decided at run time; leaving the keys out would reject
+        every payload that uses them (narrower than the schema, which is never allowed).
+        """
+        declared: dict[str, list[TypeNode]] = {}
+        for keyword in ("then", "else"):
+            branch = schema.get(keyword)
+            properties = branch.get("properties") if isinstance(branch, Mapping) else None
+            for key, value in properties.items() if isinstance(properties, Mapping) else ():
+                where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
+                declared.setdefault(str(key), []).append(
+                    self.convert(value, scope, hints.child(pascal_case(str(key))), where)
+                )
+        self.warn(
+            scope,
+            pointer,
+            "then/else: the keys they declare are typed as optional keys (the union of their types "
+            "in both branches); the conditions and what they require are checked at run time (wider)",
+            schema,
+        )
+        if result.kind == "any" and declared:
+            result = self.table.object((), "", False, hints)
+        if result.obj is None or not declared:
+            return result
+        known = result.obj.field_map()
+        extra = [
+            Field(key, self.table.union(types), False) for key, types in declared.items() if key not in known
+        ]
+        obj = result.obj
+        return self.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)
 
     def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
         """``nullable`` is OpenAPI: JSON Schema (the runtime, the Events API) ignores it and rejects null."""

@@ -177,7 +177,7 @@ WIDER = {
     "if_then": (
         {"type": "integer", "if": {"minimum": 1}, "then": {"maximum": 3}},
         "int",
-        "if, then cannot be typed",
+        "then/else: the keys they declare are typed as optional keys",
     ),
     "false_schema": (False, "Any", "schema `false`"),
     "integer_literal_beyond_64_bits": ({"enum": [2**63, 1, -(2**63)]}, "int", "9223372036854775808 as int"),
@@ -492,3 +492,26 @@ def test_a_branch_no_value_can_match_is_dropped_with_a_warning(tmp_path: Path) -
     assert "Schema/properties/x/anyOf/1: no value can match this branch, dropped" in warnings[0]
     with pytest.raises(TopicDefinitionError, match="no enum value matches"):
         field_type(tmp_path, {"oneOf": [{"type": "string", "const": 1}]})
+
+
+def test_keys_declared_under_then_and_else_are_optional_keys(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "required": ["line"],
+        "properties": {"line": {"type": "string"}},
+        "allOf": [
+            {
+                "if": {"properties": {"line": {"const": "auto"}}},
+                "then": {"required": ["vin"], "properties": {"vin": {"type": "string"}}},
+                "else": {"properties": {"vin": {"type": "integer"}, "hull": {"type": "string"}}},
+            }
+        ],
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "line": "str",
+        "vin": "NotRequired[str | int]",
+        "hull": "NotRequired[str]",
+    }
+    assert len(warnings) == 1
+    assert "Schema/allOf/0: then/else" in warnings[0]

@@ -12,6 +12,7 @@ so the same definition copied into 200 topics is converted (and warned about) on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,6 +39,7 @@ _UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
 _NO_HINTS = Hints()
+_COMBINED = re.compile(r"/(?:allOf|anyOf|oneOf)/\d+$|/(?:then|else|if|not)$")
 _NOT_ASSERTIONS = frozenset(
     {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "title", "description"}
     | {"default", "examples", "deprecated", "readOnly", "writeOnly"}
@@ -228,15 +230,35 @@ class SchemaConverter:
                 key in schema
                 for key in ("properties", "required", "additionalProperties", "patternProperties")
             ):
-                return ["object"]
+                return self._untyped(["object"], schema, scope, pointer)
             if any(key in schema for key in ("items", "prefixItems", "additionalItems")):
-                return ["array"]
+                return self._untyped(["array"], schema, scope, pointer)
             return None
         names = declared if isinstance(declared, list) else [declared]
         for name in names:
             if name not in _SCALAR_TYPES and name not in ("object", "array"):
                 raise self.error(scope, pointer, f"unknown type {name!r}")
         return list(dict.fromkeys(names))
+
+    def _untyped(
+        self, inferred: list[str], schema: Mapping[str, Any], scope: TopicScope, pointer: str
+    ) -> list[str]:
+        """Object (array) keywords without ``type`` constrain objects (arrays) only: any other value is valid.
+
+        Payload types are inputs, so the honest union costs publishers little.  Not
+        where the surrounding schema decides the type: the topic's root (event data is
+        an object), a combinator's branch or a ``then``/``else``.
+        """
+        if _COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
+            return inferred
+        self.warn(
+            scope,
+            pointer,
+            f"{inferred[0]} keywords without `type`: any value that is not an {inferred[0]} is valid "
+            f"too, so the type allows them (wider); add `type: {inferred[0]}` if that is meant",
+            schema,
+        )
+        return ["object", "array", "string", "number", "boolean", "null"]
 
     # --- constructs -------------------------------------------------------------------
 

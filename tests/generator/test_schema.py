@@ -155,6 +155,16 @@ WIDER = {
         "positional items typed as a list of their union",
     ),
     "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),
+    "object_keywords_without_type": (
+        {"required": ["a"], "properties": {"a": {"type": "integer"}}},
+        "TestCreatedX | list[Any] | str | float | bool | None",
+        "object keywords without `type`: any value that is not an object is valid too",
+    ),
+    "array_keywords_without_type": (
+        {"items": {"type": "integer"}},
+        "Mapping[str, Any] | Sequence[int] | str | float | bool | None",
+        "array keywords without `type`",
+    ),
     "properties_and_an_additional_properties_schema": (
         {
             "type": "object",

@@ -256,3 +256,18 @@ _TOPIC_DEFINITIONS = bc_events.TopicDefinitions.from_json(
     '{"Action":"Paid","Entity":"Invoice","Category":"billing","Description":"An invoice was paid in full.","Schema":{"type":"object","required":["invoice_id","amount","currency","paid"],"properties":{"invoice_id":{"type":"string"},"amount":{"type":"number"},"currency":{"type":"string","enum":["USD","EUR","GBP"]},"paid":{"const":true},"lines":{"type":"array","items":{"type":"object","required":["sku","quantity"],"properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1}}}}}}}'
     "]}"
 )
+
+__all__ = [
+    "Attachment",
+    "BillingInvoicePaidData",
+    "BillingInvoicePaidLinesItem",
+    "ClaimFiledData",
+    "ContactUpdatedData",
+    "Coverage",
+    "EventClient",
+    "EventSession",
+    "Person",
+    "PolicyCancelledData",
+    "PolicyCancelledReasonOption3",
+    "PolicyCreatedData",
+]

@@ -195,8 +195,16 @@ def render_module(module: ModuleSpec) -> str:
         topics=topics,
         embedded=[_placeholder(piece) for piece in pieces],
         first_is_assignment=objects[0].functional if objects else bool(aliases),
+        public_names=[py_literal(name) for name in _public_names(module)],
     )
     return _put_back(_black(text), pieces)
+
+
+def _public_names(module: ModuleSpec) -> list[str]:
+    """What ``from events_gen import *`` gives: the client, the session and every declared type."""
+    names = {module.options.client_class, module.options.session_class}
+    names |= {obj.name for obj in module.objects} | {name for name, _ in module.aliases}
+    return sorted(names)
 
 
 def _black(text: str) -> str:

@@ -34,6 +34,8 @@ class Coverage(TypedDict):
 
 
 class PolicyCreatedData(TypedDict):
+    "A policy was quoted and bound. Hover text keeps \"quotes\", 'apostrophes', \\backslashes\\ and non-ASCII (Prämie, 保険)."
+
     id: str
     "The policy's id."
     number: str
@@ -61,6 +63,8 @@ class PolicyCancelledReasonOption3(TypedDict):
 
 
 class PolicyCancelledData(TypedDict):
+    "A policy was cancelled before the end of its term."
+
     id: str
     reason: Literal["non_payment", "customer_request"] | PolicyCancelledReasonOption3
     "A reason code, or a structured reason."
@@ -78,6 +82,8 @@ class Attachment(TypedDict):
 
 
 class ClaimFiledData(TypedDict):
+    "A claim was filed against a policy."
+
     claim_id: str
     policy_id: str
     status: Literal["open"]
@@ -101,6 +107,7 @@ ContactUpdatedData = TypedDict(
         "id": NotRequired[str],
     },
 )
+ContactUpdatedData.__doc__ = 'Keys that are not Python identifiers stay exactly as they are: """ {{ not a template }} \\'
 
 
 class BillingInvoicePaidLinesItem(TypedDict):
@@ -109,6 +116,8 @@ class BillingInvoicePaidLinesItem(TypedDict):
 
 
 class BillingInvoicePaidData(TypedDict):
+    "An invoice was paid in full."
+
     invoice_id: str
     amount: float
     currency: Literal["USD", "EUR", "GBP"]

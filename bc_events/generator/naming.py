@@ -29,7 +29,7 @@ _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 TYPING_NAMES = frozenset(
     {"Any", "Literal", "NotRequired", "TypeAlias", "TypedDict", "TYPE_CHECKING", "overload"}
-    | {"Mapping", "Sequence", "override"}
+    | {"Mapping", "Sequence", "override", "deprecated"}
 )
 """Names the generated module imports (``typing``, ``collections.abc``); no generated name may shadow them."""
 

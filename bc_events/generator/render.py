@@ -127,9 +127,11 @@ class TopicView:
     entity: str
     category: str
     default_category: bool
+    deprecated: str
+    """The message of ``@deprecated(...)`` for a topic whose schema says ``deprecated: true``, or ""."""
 
 
-def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str]) -> ObjectView:
+def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str], topic_doc: str) -> ObjectView:
     # Class syntax keeps field docstrings; keys that are not plain identifiers, or that
     # would shadow a name the class body uses, need the functional syntax.
     functional = not all(is_plain_identifier(item.key) and item.key not in taken for item in obj.fields)
@@ -143,7 +145,8 @@ def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str]) ->
             expression = py_literal(expression)  # evaluated at import: quote names declared later
         key = py_literal(item.key) if functional else item.key
         fields.append(FieldView(key, expression, py_literal(item.description) if item.description else ""))
-    doc = py_literal(obj.description) if obj.description else ""
+    description = obj.description or topic_doc
+    doc = py_literal(description) if description else ""
     return ObjectView(obj.name, doc, functional, fields)
 
 
@@ -160,6 +163,9 @@ def _topic_view(spec: TopicSpec) -> TopicView:
         entity=py_literal(topic.entity),
         category=py_literal(topic.category),
         default_category=spec.is_default_category,
+        deprecated=py_literal(f"topic {topic.name} is deprecated")
+        if topic.schema.get("deprecated") is True
+        else "",
     )
 
 
@@ -177,7 +183,9 @@ def render_module(module: ModuleSpec) -> str:
     """The formatted source of the generated module."""
     exprs = _Expressions(module.forward)
     taken = MODULE_NAMES | {obj.name for obj in module.objects}
-    objects = [_object_view(obj, exprs, taken) for obj in module.objects]
+    # A payload TypedDict without a description of its own carries its topic's.
+    topic_docs = {spec.data_name: spec.topic.description for spec in module.topics}
+    objects = [_object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
     aliases = [(name, exprs.expr(node)) for name, node in module.aliases]
     topics = [_topic_view(spec) for spec in module.topics]
     pieces = [py_literal(piece) for piece in module.embedded]
@@ -185,11 +193,13 @@ def render_module(module: ModuleSpec) -> str:
     used |= {"TypedDict"} if objects else set()
     used |= {"TypeAlias"} if aliases else set()
     used |= {"Any", "Literal", "overload"} if len(topics) > 1 else {"Literal"} if topics else set()
+    extensions = ["deprecated", "override"] if any(topic.deprecated for topic in topics) else ["override"]
     text = _ENVIRONMENT.get_template("events_module.py.jinja").render(
         module=module,
         options=module.options,
         typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
         abc_imports=sorted(exprs.abc),
+        extension_imports=extensions,
         objects=objects,
         aliases=aliases,
         topics=topics,

@@ -12,6 +12,7 @@ so the same definition copied into 200 topics is converted (and warned about) on
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -331,10 +332,7 @@ class SchemaConverter:
         for key, value in properties.items():
             child_hints = hints.child(pascal_case(str(key)))
             node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
-            description = value.get("description", "") if isinstance(value, Mapping) else ""
-            fields.append(
-                Field(str(key), node, key in required, description if isinstance(description, str) else "")
-            )
+            fields.append(Field(str(key), node, key in required, _field_doc(value)))
         for key in required:
             if key not in properties:
                 fields.append(Field(str(key), self.table.prim("any"), True))
@@ -536,6 +534,23 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+def _field_doc(schema: Any) -> str:
+    """A property's docstring: its title and description, default, examples, and whether it is deprecated."""
+    if not isinstance(schema, Mapping):
+        return ""
+    parts = [schema[key] for key in ("title", "description") if isinstance(schema.get(key), str)]
+    if "default" in schema:
+        parts.append(f"Default: {json.dumps(schema['default'], ensure_ascii=False, default=str)}.")
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        shown = ", ".join(
+            json.dumps(item, ensure_ascii=False, default=str) for item in schema["examples"][:3]
+        )
+        parts.append(f"Examples: {shown}.")
+    if schema.get("deprecated") is True:
+        parts.append("Deprecated.")
+    return "\n\n".join(part.strip() for part in parts if part.strip())
 
 
 def _siblings_apply(root: Mapping[str, Any]) -> bool:

@@ -29,11 +29,13 @@ from bc_events.topics import load_topic_definitions
 from bc_events.validation import PayloadValidator
 
 CASES = Path(__file__).parent / "schema_cases"
-CLOSED = "# E (closed)"
-"""The documented difference: an undeclared key the runtime accepts, which TypedDicts reject."""
+CLOSED = ("# E (closed)", "# E (deprecated)")
+"""Errors on payloads the runtime accepts: an undeclared key (TypedDicts are closed by design),
+a call of a topic whose schema says ``deprecated: true``."""
 CASE_NAMES = sorted(path.stem for path in CASES.glob("*.yaml"))
 MYPY_FLAGS = ("--strict", "--no-error-summary", "--hide-error-context", "--show-error-codes")
 MYPY_FLAGS += ("--no-color-output", "--no-pretty", "--cache-dir", ".mypy_cache/schema-cases")
+MYPY_FLAGS += ("--enable-error-code", "deprecated", "--enable-error-code", "explicit-override")
 
 
 @dataclass
@@ -54,7 +56,7 @@ def statement_lines(path: Path) -> dict[int, int]:
     return found
 
 
-def expected_lines(path: Path, mark: tuple[str, ...] = ("# E", CLOSED)) -> set[int]:
+def expected_lines(path: Path, mark: tuple[str, ...] = ("# E", *CLOSED)) -> set[int]:
     """First lines of the statements that carry a ``# E`` comment (or ``# E (closed)``)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     statements = statement_lines(path)
@@ -85,14 +87,19 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
         if message.lstrip().startswith("error:"):
             mypy_errors[Path(path).name].add(int(number))
     config = folder / "pyrightconfig.json"
-    config.write_text(json.dumps({"typeCheckingMode": "strict", "extraPaths": [str(folder)]}))
+    strictest = {"reportDeprecated": "error", "reportImplicitOverride": "error"}
+    config.write_text(json.dumps({"typeCheckingMode": "strict", **strictest, "extraPaths": [str(folder)]}))
     result = run(BIN / "pyright", "--outputjson", "--pythonpath", BIN / "python", "-p", config, *files)
     report = json.loads(result.stdout)
     pyright_errors: dict[str, set[int]] = defaultdict(set)
     for item in report["generalDiagnostics"]:
         if item["severity"] == "error":
             pyright_errors[Path(item["file"]).name].add(item["range"]["start"]["line"] + 1)
-    return Checked(mypy_errors, pyright_errors, mypy.stdout + json.dumps(report["generalDiagnostics"]))
+    pyright_text = "\n".join(
+        f"{Path(item['file']).name}:{item['range']['start']['line'] + 1}: {item['message']}"
+        for item in report["generalDiagnostics"]
+    )
+    return Checked(mypy_errors, pyright_errors, mypy.stdout + pyright_text)
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)
@@ -119,7 +126,7 @@ def test_the_runtime_agrees_with_the_marks(case: str) -> None:
         for name in method_names(topic, definitions.default_category):
             by_method[name] = PayloadValidator(topic)
     expected = expected_lines(CASES / f"{case}_use.py", ("# E",))
-    closed = expected_lines(CASES / f"{case}_use.py", (CLOSED,))
+    closed = expected_lines(CASES / f"{case}_use.py", CLOSED)
     statements = statement_lines(CASES / f"{case}_use.py")
     calls = 0
     for node in ast.walk(ast.parse((CASES / f"{case}_use.py").read_text(encoding="utf-8"))):

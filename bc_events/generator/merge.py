@@ -52,6 +52,9 @@ class Merger:
         return outcome
 
     def _meet(self, a: TypeNode, b: TypeNode, hints: Hints, out: Outcome) -> TypeNode | None:
+        if a is b:
+            return a
+        a, b = a.unnamed(), b.unnamed()
         if a is b or b.kind == "any":
             return a
         if a.kind == "any":
@@ -148,6 +151,7 @@ def may_overlap(nodes: list[TypeNode]) -> bool:
 
 
 def _disjoint(a: TypeNode, b: TypeNode) -> bool:
+    a, b = a.unnamed(), b.unnamed()
     if a.kind == "any" or b.kind == "any":
         return False
     if a.kind == "union" or b.kind == "union":
@@ -183,4 +187,5 @@ def _groups(node: TypeNode) -> set[str]:
 
 
 def _members(node: TypeNode) -> tuple[TypeNode, ...]:
+    node = node.unnamed()
     return node.args if node.kind == "union" else (node,)

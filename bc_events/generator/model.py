@@ -16,7 +16,9 @@ from bc_events.generator.naming import (
 )
 from bc_events.topics import Topic, TopicDefinitions
 
-Kind = Literal["any", "str", "int", "float", "bool", "none", "literal", "list", "dict", "union", "object"]
+Kind = Literal[
+    "any", "str", "int", "float", "bool", "none", "literal", "list", "dict", "union", "object", "named"
+]
 LiteralValue = str | int | bool
 
 PRIMITIVES: tuple[Kind, ...] = ("any", "str", "int", "float", "bool", "none")
@@ -88,14 +90,30 @@ class ObjectType:
         return {item.key: item for item in self.fields}
 
 
+@dataclass(eq=False)
+class NamedAlias:
+    """An enum or const definition, declared as ``Currency: TypeAlias = Literal[...]``; named by the model."""
+
+    hints: Hints
+    name: str = ""
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class TypeNode:
-    """A type expression; compare with ``is`` (nodes from one ``TypeTable`` are unique)."""
+    """A type expression; compare with ``is`` (nodes from one ``TypeTable`` are unique).
+
+    ``named`` nodes stand for their one argument under a name of their own.
+    """
 
     kind: Kind
     args: tuple[TypeNode, ...] = ()
     values: tuple[LiteralValue, ...] = ()
     obj: ObjectType | None = None
+    named: NamedAlias | None = None
+
+    def unnamed(self) -> TypeNode:
+        """The type itself, whether or not a definition names it."""
+        return self.args[0] if self.kind == "named" else self
 
 
 def value_kind(value: LiteralValue) -> Kind:
@@ -179,17 +197,25 @@ def plan_module(
     aliases = [
         (spec.data_name, spec.data) for spec in specs if spec.data.obj is None or not spec.data.obj.name
     ]
-    shared = _name_objects([spec.data for spec in sorted(specs, key=lambda spec: spec.topic.name)], types)
+    named, shared = _name_objects(
+        [spec.data for spec in sorted(specs, key=lambda spec: spec.topic.name)], types
+    )
     objects, forward = _declaration_order([spec.data for spec in specs])
-    return tuple(specs), objects, tuple(shared + aliases), forward
+    # Named enums and consts are declared after the classes: functional TypedDicts quote them.
+    forward |= {name for name, _ in named}
+    return tuple(specs), objects, tuple(named + shared + aliases), frozenset(forward)
 
 
-def _name_objects(roots: list[TypeNode], types: NameTable) -> list[tuple[str, TypeNode]]:
+def _name_objects(
+    roots: list[TypeNode], types: NameTable
+) -> tuple[list[tuple[str, TypeNode]], list[tuple[str, TypeNode]]]:
     """Parents before children, in topic order: the first free hint of each object type.
 
-    Returns the aliases that give a shared inline object each other topic's own
-    name (``IssuesEditedChangesBody = DiscussionEditedChangesBody``), where free.
+    Returns the named enum/const definitions (``Currency`` and its ``Literal``), and
+    the aliases that give a shared inline object each other topic's own name
+    (``IssuesEditedChangesBody = DiscussionEditedChangesBody``), where free.
     """
+    named: list[tuple[str, TypeNode]] = []
     shared: list[tuple[str, TypeNode]] = []
     seen: set[int] = set()
     stack = list(reversed(roots))
@@ -198,6 +224,9 @@ def _name_objects(roots: list[TypeNode], types: NameTable) -> list[tuple[str, Ty
         if id(node) in seen:
             continue
         seen.add(id(node))
+        if node.named is not None:
+            node.named.name = types.free([pascal_case(hint) for hint in node.named.hints.names])
+            named.append((node.named.name, node.args[0]))
         if node.obj is not None:
             if not node.obj.name:
                 node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints.names] or ["Object"])
@@ -210,7 +239,7 @@ def _name_objects(roots: list[TypeNode], types: NameTable) -> list[tuple[str, Ty
         if name not in types.owners and name not in types.reserved:
             types.owners[name] = None
             aliases.append((name, node))
-    return aliases
+    return named, aliases
 
 
 def _declaration_order(roots: list[TypeNode]) -> tuple[tuple[ObjectType, ...], frozenset[str]]:

@@ -84,6 +84,8 @@ class _Expressions:
             return f"Mapping[str, {self.expr(node.args[0])}]"
         if kind == "union":
             return " | ".join(self.expr(arg) for arg in node.args)
+        if node.named is not None:
+            return node.named.name
         assert node.obj is not None
         return node.obj.name
 
@@ -91,12 +93,14 @@ class _Expressions:
         """Does the expression name a type declared further down (only possible in recursion)?"""
         if node.obj is not None:
             return node.obj.name in self.forward
+        if node.named is not None:
+            return node.named.name in self.forward
         return any(self.references_forward(arg) for arg in node.args)
 
 
 def _accepts_str(node: TypeNode) -> bool:
     """Is every ``str`` a value of ``node`` (so every ``str`` is a ``Sequence`` of it)?"""
-    if node.kind == "union":
+    if node.kind in ("union", "named"):
         return any(_accepts_str(member) for member in node.args)
     return node.kind in ("any", "str")
 

@@ -441,6 +441,8 @@ class SchemaConverter:
         shell = scope.in_progress.pop(ref)
         if shell is not None:
             node = self._close_recursion(shell, node)
+        elif ref != "#" and _enumeration(node):  # `Currency = Literal[...]`, importable by its name
+            node = self.table.named(node, scope.definition_hints(ref))
         if key:
             self._definition_cache[key] = node
         return node
@@ -534,6 +536,14 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+def _enumeration(node: TypeNode) -> bool:
+    """Is ``node`` a ``Literal`` (perhaps ``| None``): an enum or const worth a name of its own?"""
+    members = node.args if node.kind == "union" else (node,)
+    return any(member.kind == "literal" for member in members) and all(
+        member.kind in ("literal", "none") for member in members
+    )
 
 
 def _field_doc(schema: Any) -> str:

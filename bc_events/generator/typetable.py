@@ -16,6 +16,7 @@ from bc_events.generator.model import (
     Hints,
     Kind,
     LiteralValue,
+    NamedAlias,
     ObjectType,
     TypeNode,
     value_kind,
@@ -71,6 +72,12 @@ class TypeTable:
             if hints.names[:1] != obj.hints.names[:1] and hints not in obj.also:
                 obj.also += (hints,)
         return node
+
+    def named(self, target: TypeNode, hints: Hints) -> TypeNode:
+        """``target`` under the name of the definition it comes from (one node per definition and type)."""
+        return self._intern(
+            ("named", hints.identity, target), TypeNode("named", (target,), named=NamedAlias(hints))
+        )
 
     def shell(self, hints: Hints) -> TypeNode:
         """An object node to fill in later: the target of a recursive ``$ref`` (never interned)."""

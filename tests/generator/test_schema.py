@@ -525,3 +525,24 @@ def test_keys_declared_under_then_and_else_are_optional_keys(tmp_path: Path) -> 
     }
     assert len(warnings) == 1
     assert "Schema/allOf/0: then/else" in warnings[0]
+
+
+def test_enum_and_const_definitions_are_named_aliases_the_module_can_import(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "first-name": {"$ref": "#/definitions/Title"},
+            "title": {"$ref": "#/definitions/Title"},
+        },
+        "definitions": {"Title": {"enum": ["mr", "ms"]}},
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert warnings == []
+    assert 'Title: TypeAlias = Literal["mr", "ms"]' in text
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "first-name": "NotRequired[Title]",
+        "title": "NotRequired[Title]",
+    }
+    namespace: dict[str, Any] = {}
+    exec(compile(text, "events_gen.py", "exec"), namespace)  # the functional TypedDict quotes Title
+    assert namespace["Title"] is not None

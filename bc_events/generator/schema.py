@@ -12,12 +12,11 @@ so the same definition copied into 200 topics is converted (and warned about) on
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from bc_events.errors import TopicDefinitionError
+from bc_events.generator import keywords
 from bc_events.generator.merge import Merger, may_overlap
 from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
 from bc_events.generator.naming import pascal_case
@@ -25,29 +24,10 @@ from bc_events.generator.scope import TopicScope, escape_pointer
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
+_NO_HINTS = Hints()
+
 Warn = Callable[[Topic, str, str, Any], None]
 """``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
-
-_SCALAR_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}
-_UNTYPABLE: tuple[str, ...] = (
-    "not",
-    "dependencies",
-    "dependentSchemas",
-    "dependentRequired",
-    "contains",
-)
-_UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
-_COMBINATORS = ("allOf", "anyOf", "oneOf")
-_WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
-_NO_HINTS = Hints()
-_COMBINED = re.compile(r"/(?:allOf|anyOf|oneOf)/\d+$|/(?:then|else|if|not)$")
-_NOT_ASSERTIONS = frozenset(
-    {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "title", "description"}
-    | {"default", "examples", "deprecated", "readOnly", "writeOnly"}
-)
-"""Keywords beside ``$ref`` that never change which values are valid."""
-_INT64 = 2**63
-"""mypy rejects integer Literals outside the 64-bit range ("arbitrary expressions")."""
 
 
 class Unsatisfiable(TopicDefinitionError):
@@ -115,13 +95,17 @@ class SchemaConverter:
             )
         if "$ref" in schema:
             return self.ref_with_siblings(schema, scope, hints, pointer)
-        ignored = [keyword for keyword in _UNTYPABLE if keyword in schema]
+        ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
                 scope, pointer, f"{', '.join(ignored)} cannot be typed; the type ignores it (wider)", schema
             )
         result = self.base(schema, scope, hints, pointer)
-        if result.obj is not None and result.obj.closed and any(key in schema for key in _COMBINATORS):
+        if (
+            result.obj is not None
+            and result.obj.closed
+            and any(key in schema for key in keywords.COMBINATORS)
+        ):
             result = self._open_sibling(result, scope, pointer, schema)
         if "allOf" in schema:
             result = self.all_of(schema["allOf"], result, scope, hints, pointer)
@@ -220,7 +204,7 @@ class SchemaConverter:
             elif name == "array":
                 members.append(self.array(schema, scope, hints, pointer))
             else:
-                members.append(self.table.prim(_SCALAR_TYPES[name]))  # type: ignore[arg-type]
+                members.append(self.table.prim(keywords.SCALAR_TYPES[name]))  # type: ignore[arg-type]
         return self.table.union(members)
 
     def types_of(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> list[str] | None:
@@ -237,7 +221,7 @@ class SchemaConverter:
             return None
         names = declared if isinstance(declared, list) else [declared]
         for name in names:
-            if name not in _SCALAR_TYPES and name not in ("object", "array"):
+            if name not in keywords.SCALAR_TYPES and name not in ("object", "array"):
                 raise self.error(scope, pointer, f"unknown type {name!r}")
         return list(dict.fromkeys(names))
 
@@ -250,7 +234,7 @@ class SchemaConverter:
         where the surrounding schema decides the type: the topic's root (event data is
         an object), a combinator's branch or a ``then``/``else``.
         """
-        if _COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
+        if keywords.COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
             return inferred
         self.warn(
             scope,
@@ -269,12 +253,16 @@ class SchemaConverter:
         members: list[TypeNode] = []
         wide: dict[str, str] = {}
         for value in values:
-            kind = _json_type(value)
+            kind = keywords.json_type(value)
             if types is not None and kind not in types and not (kind == "integer" and "number" in types):
                 continue  # not valid against `type` either, so not a value of this schema
             if value is None:
                 members.append(self.table.prim("none"))
-            elif isinstance(value, (float, int)) and not isinstance(value, bool) and not _literal_int(value):
+            elif (
+                isinstance(value, (float, int))
+                and not isinstance(value, bool)
+                and not keywords.literal_int(value)
+            ):
                 wide.setdefault(kind, repr(value))
                 members.append(self._wide(kind))
             elif isinstance(value, (str, bool, int)):
@@ -285,7 +273,7 @@ class SchemaConverter:
                 wide.setdefault(kind, repr(value))
                 members.append(self._wide(kind))
         if wide:
-            typed = ", ".join(f"{example} as {_WIDE_NAMES[kind]}" for kind, example in wide.items())
+            typed = ", ".join(f"{example} as {keywords.WIDE_NAMES[kind]}" for kind, example in wide.items())
             self.warn(scope, pointer, f"enum/const values typed wider than their values: {typed}", values)
         if literals:
             members.insert(0, self.table.literal(literals))
@@ -332,7 +320,7 @@ class SchemaConverter:
         for key, value in properties.items():
             child_hints = hints.child(pascal_case(str(key)))
             node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
-            fields.append(Field(str(key), node, key in required, _field_doc(value)))
+            fields.append(Field(str(key), node, key in required, keywords.field_doc(value)))
         for key in required:
             if key not in properties:
                 fields.append(Field(str(key), self.table.prim("any"), True))
@@ -404,8 +392,8 @@ class SchemaConverter:
     ) -> TypeNode:
         """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
         target = self.ref(schema["$ref"], scope, pointer)
-        siblings = {key: value for key, value in schema.items() if key not in _NOT_ASSERTIONS}
-        if not siblings or not _siblings_apply(scope.topic.schema):
+        siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
+        if not siblings or not keywords.siblings_apply(scope.topic.schema):
             return target
         node = self.convert(siblings, scope, hints, pointer)
         return self.intersect(target, node, scope, pointer, hints)
@@ -423,7 +411,7 @@ class SchemaConverter:
         """A reference target: converted once per distinct content, recursion through a shell."""
         if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
             definition = scope.definitions[ref]
-            if not _plain_object(definition):
+            if not keywords.plain_object(definition):
                 self.warn(
                     scope, pointer, f"recursive {ref} is not a plain object: typed as Any here", definition
                 )
@@ -441,7 +429,9 @@ class SchemaConverter:
         shell = scope.in_progress.pop(ref)
         if shell is not None:
             node = self._close_recursion(shell, node)
-        elif ref != "#" and _enumeration(node):  # `Currency = Literal[...]`, importable by its name
+        elif ref != "#" and keywords.is_enumeration(
+            node
+        ):  # `Currency = Literal[...]`, importable by its name
             node = self.table.named(node, scope.definition_hints(ref))
         if key:
             self._definition_cache[key] = node
@@ -522,67 +512,3 @@ class SchemaConverter:
             raise self.error(scope, pointer, outcome.conflict, Unsatisfiable)
         assert outcome.node is not None
         return outcome.node
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _enumeration(node: TypeNode) -> bool:
-    """Is ``node`` a ``Literal`` (perhaps ``| None``): an enum or const worth a name of its own?"""
-    members = node.args if node.kind == "union" else (node,)
-    return any(member.kind == "literal" for member in members) and all(
-        member.kind in ("literal", "none") for member in members
-    )
-
-
-def _field_doc(schema: Any) -> str:
-    """A property's docstring: its title and description, default, examples, and whether it is deprecated."""
-    if not isinstance(schema, Mapping):
-        return ""
-    parts = [schema[key] for key in ("title", "description") if isinstance(schema.get(key), str)]
-    if "default" in schema:
-        parts.append(f"Default: {json.dumps(schema['default'], ensure_ascii=False, default=str)}.")
-    if isinstance(schema.get("examples"), list) and schema["examples"]:
-        shown = ", ".join(
-            json.dumps(item, ensure_ascii=False, default=str) for item in schema["examples"][:3]
-        )
-        parts.append(f"Examples: {shown}.")
-    if schema.get("deprecated") is True:
-        parts.append("Deprecated.")
-    return "\n\n".join(part.strip() for part in parts if part.strip())
-
-
-def _siblings_apply(root: Mapping[str, Any]) -> bool:
-    """Do keywords beside ``$ref`` apply?  From 2019-09 on (no ``$schema``: draft 7, as the runtime)."""
-    declared = root.get("$schema")
-    return isinstance(declared, str) and ("2019-09" in declared or "2020-12" in declared)
-
-
-def _literal_int(value: float) -> bool:
-    """Can ``value`` be an integer ``Literal`` both checkers accept?"""
-    if isinstance(value, float) and not value.is_integer():
-        return False
-    return -_INT64 <= value < _INT64
-
-
-def _plain_object(schema: Any) -> bool:
-    """Does ``schema`` always convert to one object type (so a recursive ``$ref`` may point at it)?"""
-    if not isinstance(schema, Mapping) or "$ref" in schema:
-        return False
-    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "enum", "const")):
-        return False
-    declared = schema.get("type", "object" if "properties" in schema else None)
-    return declared in ("object", ["object"]) and (
-        bool(schema.get("properties")) or bool(schema.get("required"))
-    )

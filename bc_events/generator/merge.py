@@ -55,6 +55,9 @@ class Merger:
         if a is b:
             return a
         a, b = a.unnamed(), b.unnamed()
+        if "named" in (a.kind, b.kind):  # an alias still being defined (recursion): like a pending object
+            out.warnings.append("allOf with a recursive definition while it is being defined: kept one side")
+            return a if a.kind == "named" else b
         if a is b or b.kind == "any":
             return a
         if a.kind == "any":
@@ -152,6 +155,8 @@ def may_overlap(nodes: list[TypeNode]) -> bool:
 
 def _disjoint(a: TypeNode, b: TypeNode) -> bool:
     a, b = a.unnamed(), b.unnamed()
+    if _pending(a) or _pending(b):
+        return False  # still being defined (recursion): they may overlap
     if a.kind == "any" or b.kind == "any":
         return False
     if a.kind == "union" or b.kind == "union":
@@ -178,6 +183,10 @@ def _objects_disjoint(a: TypeNode, b: TypeNode) -> bool:
         if other is not None and other.required and _disjoint(item.type, other.type):
             return True
     return False
+
+
+def _pending(node: TypeNode) -> bool:
+    return node.kind == "named" or (node.obj is not None and node.obj.pending)
 
 
 def _groups(node: TypeNode) -> set[str]:

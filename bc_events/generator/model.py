@@ -92,9 +92,15 @@ class ObjectType:
 
 @dataclass(eq=False)
 class NamedAlias:
-    """An enum or const definition, declared as ``Currency: TypeAlias = Literal[...]``; named by the model."""
+    """A definition declared as an alias: ``Currency: TypeAlias = Literal[...]``; named by the model.
+
+    Enum and const definitions, and definitions that recur through a union
+    (``Expr: TypeAlias = Leaf | And``, where ``And`` holds ``Sequence[Expr]``):
+    their ``target`` is filled in once the definition is converted.
+    """
 
     hints: Hints
+    target: TypeNode | None = None
     name: str = ""
 
 
@@ -102,7 +108,7 @@ class NamedAlias:
 class TypeNode:
     """A type expression; compare with ``is`` (nodes from one ``TypeTable`` are unique).
 
-    ``named`` nodes stand for their one argument under a name of their own.
+    ``named`` nodes stand for their definition's type under a name of their own.
     """
 
     kind: Kind
@@ -112,8 +118,18 @@ class TypeNode:
     named: NamedAlias | None = None
 
     def unnamed(self) -> TypeNode:
-        """The type itself, whether or not a definition names it."""
-        return self.args[0] if self.kind == "named" else self
+        """The type itself, whether or not a definition names it (a pending one stays as it is)."""
+        if self.named is not None and self.named.target is not None:
+            return self.named.target
+        return self
+
+    def children(self) -> list[TypeNode]:
+        """The types this one is made of: an object's fields, a named alias's target, or ``args``."""
+        if self.obj is not None:
+            return [item.type for item in self.obj.fields]
+        if self.named is not None:
+            return [self.named.target] if self.named.target is not None else []
+        return list(self.args)
 
 
 def value_kind(value: LiteralValue) -> Kind:
@@ -226,14 +242,11 @@ def _name_objects(
         seen.add(id(node))
         if node.named is not None:
             node.named.name = types.free([pascal_case(hint) for hint in node.named.hints.names])
-            named.append((node.named.name, node.args[0]))
-        if node.obj is not None:
-            if not node.obj.name:
-                node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints.names] or ["Object"])
-                shared += [(pascal_case(other.names[0]), node) for other in node.obj.also]
-            stack.extend(reversed([item.type for item in node.obj.fields]))
-        else:
-            stack.extend(reversed(node.args))
+            named.append((node.named.name, node.unnamed()))
+        if node.obj is not None and not node.obj.name:
+            node.obj.name = types.free([pascal_case(hint) for hint in node.obj.hints.names] or ["Object"])
+            shared += [(pascal_case(other.names[0]), node) for other in node.obj.also]
+        stack.extend(reversed(node.children()))
     aliases: list[tuple[str, TypeNode]] = []
     for name, node in shared:  # after every object is named: an alias never takes a type's name
         if name not in types.owners and name not in types.reserved:
@@ -265,6 +278,6 @@ def _declaration_order(roots: list[TypeNode]) -> tuple[tuple[ObjectType, ...], f
         done.add(key)
         active.add(key)
         stack.append((node, True))
-        children = [item.type for item in node.obj.fields] if node.obj is not None else list(node.args)
+        children = node.children()
         stack.extend((child, False) for child in reversed(children))
     return tuple(order), frozenset(forward)

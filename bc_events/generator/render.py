@@ -100,7 +100,9 @@ class _Expressions:
 
 def _accepts_str(node: TypeNode) -> bool:
     """Is every ``str`` a value of ``node`` (so every ``str`` is a ``Sequence`` of it)?"""
-    if node.kind in ("union", "named"):
+    if node.kind == "named":
+        return node.unnamed() is not node and _accepts_str(node.unnamed())
+    if node.kind == "union":
         return any(_accepts_str(member) for member in node.args)
     return node.kind in ("any", "str")
 
@@ -190,7 +192,12 @@ def render_module(module: ModuleSpec) -> str:
     # A payload TypedDict without a description of its own carries its topic's.
     topic_docs = {spec.data_name: spec.topic.description for spec in module.topics}
     objects = [_object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
-    aliases = [(name, exprs.expr(node)) for name, node in module.aliases]
+    # An alias naming itself or a later alias (recursion: Expr = str | list[Expr]) is quoted:
+    # its value is evaluated at import.
+    aliases = [
+        (name, py_literal(exprs.expr(node)) if exprs.references_forward(node) else exprs.expr(node))
+        for name, node in module.aliases
+    ]
     topics = [_topic_view(spec) for spec in module.topics]
     pieces = [py_literal(piece) for piece in module.embedded]
     used = set(exprs.used) | {"TYPE_CHECKING"}

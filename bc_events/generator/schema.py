@@ -410,15 +410,14 @@ class SchemaConverter:
     def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
         """A reference target: converted once per distinct content, recursion through a shell."""
         if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
-            definition = scope.definitions[ref]
-            if not keywords.plain_object(definition):
-                self.warn(
-                    scope, pointer, f"recursive {ref} is not a plain object: typed as Any here", definition
-                )
-                return self.table.prim("any")
             shell = scope.in_progress[ref]
             if shell is None:
-                shell = scope.in_progress[ref] = self.table.shell(scope.definition_hints(ref))
+                # A plain object recurs through its own class; anything else (Expr = Leaf | And)
+                # through a named alias of the finished type.
+                hints = scope.definition_hints(ref)
+                plain = keywords.plain_object(scope.definitions[ref])
+                shell = self.table.shell(hints) if plain else self.table.named_shell(hints)
+                scope.in_progress[ref] = shell
             return shell
         key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
         cached = self._definition_cache.get(key) if key else None
@@ -427,11 +426,12 @@ class SchemaConverter:
         scope.in_progress[ref] = None
         node = self.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
         shell = scope.in_progress.pop(ref)
-        if shell is not None:
+        if shell is not None and shell.named is not None:
+            shell.named.target = node.unnamed()
+            node = shell
+        elif shell is not None:
             node = self._close_recursion(shell, node)
-        elif ref != "#" and keywords.is_enumeration(
-            node
-        ):  # `Currency = Literal[...]`, importable by its name
+        elif ref != "#" and keywords.is_enumeration(node):  # `Currency = Literal[...]`, importable
             node = self.table.named(node, scope.definition_hints(ref))
         if key:
             self._definition_cache[key] = node

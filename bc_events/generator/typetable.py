@@ -76,8 +76,12 @@ class TypeTable:
     def named(self, target: TypeNode, hints: Hints) -> TypeNode:
         """``target`` under the name of the definition it comes from (one node per definition and type)."""
         return self._intern(
-            ("named", hints.identity, target), TypeNode("named", (target,), named=NamedAlias(hints))
+            ("named", hints.identity, target), TypeNode("named", named=NamedAlias(hints, target))
         )
+
+    def named_shell(self, hints: Hints) -> TypeNode:
+        """A named alias to fill in later: the target of a ``$ref`` that recurs through a union."""
+        return TypeNode("named", named=NamedAlias(hints))
 
     def shell(self, hints: Hints) -> TypeNode:
         """An object node to fill in later: the target of a recursive ``$ref`` (never interned)."""

@@ -546,3 +546,19 @@ def test_enum_and_const_definitions_are_named_aliases_the_module_can_import(tmp_
     namespace: dict[str, Any] = {}
     exec(compile(text, "events_gen.py", "exec"), namespace)  # the functional TypedDict quotes Title
     assert namespace["Title"] is not None
+
+
+def test_recursion_through_a_union_is_typed_recursively_and_the_module_imports(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"expr": {"$ref": "#/definitions/Expr"}, "raw-expr": {"$ref": "#/definitions/Expr"}},
+        "definitions": {
+            "Expr": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/definitions/Expr"}}]
+            }
+        },
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert warnings == []
+    assert 'Expr: TypeAlias = "str | list[Expr]"' in text  # list: a str is a Sequence of Expr
+    exec(compile(text, "events_gen.py", "exec"), {})  # the functional TypedDict quotes Expr

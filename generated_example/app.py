@@ -10,8 +10,9 @@ from ``events_gen``, so every session method and payload below is checked by
 from __future__ import annotations
 
 import sys
+from typing import cast
 
-from events_gen import Coverage, EventClient, PolicyCreatedData, current_session
+from events_gen import ContactUpdatedData, Coverage, EventClient, PolicyCreatedData, current_session
 
 import bc_events
 
@@ -50,11 +51,16 @@ def nightly_job(client: EventClient, job_id: str) -> None:
                 "claim_id": "C-7",
                 "policy_id": "6f1c2a9e-policy",
                 "status": "open",
-                "location": (51.5, -0.12),
+                "location": [51.5, -0.12],
                 "attachments": [{"url": "https://files.example/a.pdf", "children": []}],
             },
         )
-        session.contact_updated({"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"})
+        contact: ContactUpdatedData = {"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"}
+        session.contact_updated(contact)
+        # A key the types do not declare, which this schema allows (it does not close the object):
+        # TypedDicts reject undeclared keys, as they are usually typos; cast() says it is meant.
+        # The runtime still validates the whole payload against the schema.
+        session.contact_updated(cast(ContactUpdatedData, {**contact, "x-source": "crm"}))
         with bc_events.bind_session(session):
             cancel_for_non_payment("6f1c2a9e-policy")
 

@@ -53,10 +53,14 @@ def generate(
     for topic in definitions.topics:
         check_topic(topic, definitions.source)
     converter = SchemaConverter(TypeTable(), definitions.source, log.warn)
-    payloads = [
-        converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))
-        for topic in definitions.topics
-    ]
+    # Converted in the order of topic names, not of the file: which copy of a definition is
+    # met first decides its candidate names, and moving a topic must never rename a type.
+    by_name = sorted(definitions.topics, key=lambda topic: topic.name)
+    converted = {
+        topic.name: converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))
+        for topic in by_name
+    }
+    payloads = [converted[topic.name] for topic in definitions.topics]
     log.finish()
     topics, objects, aliases, forward = plan_module(definitions, payloads, options)
     module = ModuleSpec(

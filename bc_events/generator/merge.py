@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bc_events.generator.model import Field, Kind, LiteralValue, TypeNode, value_kind
+from bc_events.generator.model import Field, Hints, Kind, LiteralValue, TypeNode, value_kind
 from bc_events.generator.naming import pascal_case
 from bc_events.generator.typetable import TypeTable
 
@@ -21,7 +21,6 @@ _GROUP: dict[Kind, str] = {
     "bool": "boolean",
     "none": "null",
     "list": "array",
-    "tuple": "array",
     "dict": "object",
     "object": "object",
 }
@@ -43,7 +42,7 @@ class Merger:
     def __init__(self, table: TypeTable) -> None:
         self.table = table
 
-    def intersect(self, left: TypeNode, right: TypeNode, hints: tuple[str, ...]) -> Outcome:
+    def intersect(self, left: TypeNode, right: TypeNode, hints: Hints) -> Outcome:
         outcome = Outcome(None)
         outcome.node = self._meet(left, right, hints, outcome)
         if outcome.node is not None:
@@ -52,7 +51,13 @@ class Merger:
             outcome.conflict = "allOf branches have no value in common"
         return outcome
 
-    def _meet(self, a: TypeNode, b: TypeNode, hints: tuple[str, ...], out: Outcome) -> TypeNode | None:
+    def _meet(self, a: TypeNode, b: TypeNode, hints: Hints, out: Outcome) -> TypeNode | None:
+        if a is b:
+            return a
+        a, b = a.unnamed(), b.unnamed()
+        if "named" in (a.kind, b.kind):  # an alias still being defined (recursion): like a pending object
+            out.warnings.append("allOf with a recursive definition while it is being defined: kept one side")
+            return a if a.kind == "named" else b
         if a is b or b.kind == "any":
             return a
         if a.kind == "any":
@@ -77,10 +82,7 @@ class Merger:
             return self.table.list_of(item) if a.kind == "list" else self.table.dict_of(item)
         if {a.kind, b.kind} == {"int", "float"}:
             return self.table.prim("int")
-        if a.kind == b.kind and a.kind not in ("tuple",):
-            return a
-        if _GROUP[a.kind] == _GROUP[b.kind]:  # tuples: rare, not worth exactness
-            out.warnings.append(f"allOf of {a.kind} and {b.kind} kept the first (wider)")
+        if a.kind == b.kind:
             return a
         out.conflict = f"allOf combines {_GROUP[a.kind]} with {_GROUP[b.kind]}: no value is both"
         return None
@@ -96,9 +98,7 @@ class Merger:
             values = [value for value in a.values if value_kind(value) in allowed]
         return self.table.literal(values) if values else None
 
-    def _merge_object(
-        self, a: TypeNode, b: TypeNode, hints: tuple[str, ...], out: Outcome
-    ) -> TypeNode | None:
+    def _merge_object(self, a: TypeNode, b: TypeNode, hints: Hints, out: Outcome) -> TypeNode | None:
         """Fields of both; a shared key gets the intersection of its types, required if either requires it."""
         assert a.obj is not None
         if a.obj.pending or (b.obj is not None and b.obj.pending):
@@ -135,7 +135,7 @@ class Merger:
                     continue
                 fields.append(present)
                 continue
-            merged = self._meet(one.type, two.type, tuple(hint + pascal_case(key) for hint in hints), out)
+            merged = self._meet(one.type, two.type, hints.child(pascal_case(key)), out)
             if merged is None:
                 out.conflict = f"allOf: property {key!r} has conflicting types in two branches"
                 return None
@@ -154,6 +154,9 @@ def may_overlap(nodes: list[TypeNode]) -> bool:
 
 
 def _disjoint(a: TypeNode, b: TypeNode) -> bool:
+    a, b = a.unnamed(), b.unnamed()
+    if _pending(a) or _pending(b):
+        return False  # still being defined (recursion): they may overlap
     if a.kind == "any" or b.kind == "any":
         return False
     if a.kind == "union" or b.kind == "union":
@@ -182,6 +185,10 @@ def _objects_disjoint(a: TypeNode, b: TypeNode) -> bool:
     return False
 
 
+def _pending(node: TypeNode) -> bool:
+    return node.kind == "named" or (node.obj is not None and node.obj.pending)
+
+
 def _groups(node: TypeNode) -> set[str]:
     if node.kind == "literal":
         return {_VALUE_GROUP[value_kind(value)] for value in node.values}
@@ -189,4 +196,5 @@ def _groups(node: TypeNode) -> set[str]:
 
 
 def _members(node: TypeNode) -> tuple[TypeNode, ...]:
+    node = node.unnamed()
     return node.args if node.kind == "union" else (node,)

@@ -31,8 +31,9 @@ _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 TYPING_NAMES = frozenset(
     {"Any", "Literal", "NotRequired", "TypeAlias", "TypedDict", "TYPE_CHECKING", "overload"}
+    | {"Mapping", "Sequence", "override", "deprecated"}
 )
-"""Names the generated module imports from ``typing``; no generated name may shadow them."""
+"""Names the generated module imports (``typing``, ``collections.abc``); no generated name may shadow them."""
 
 BUILTIN_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "tuple", "None"})
 """Builtins that appear in generated type expressions."""

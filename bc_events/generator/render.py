@@ -48,6 +48,8 @@ class _Expressions:
 
     forward: frozenset[str]
     used: set[str] = field(default_factory=set)
+    abc: set[str] = field(default_factory=set)
+    """Names used from ``collections.abc``."""
     _cache: dict[int, str] = field(default_factory=dict)
 
     def expr(self, node: TypeNode) -> str:
@@ -68,14 +70,22 @@ class _Expressions:
         if kind == "literal":
             self.used.add("Literal")
             return f"Literal[{', '.join(py_literal(value) for value in node.values)}]"
-        if kind == "list":
+        # Payloads are inputs: read-only protocols accept a list[Temperature] where
+        # Sequence[Temperature | Humidity] is expected (list and dict are invariant).
+        # Except where a str is itself a Sequence of the items (str or Any items):
+        # there list[...] keeps a string in place of a list a type error.
+        if kind == "list" and _accepts_str(node.args[0]):
             return f"list[{self.expr(node.args[0])}]"
+        if kind == "list":
+            self.abc.add("Sequence")
+            return f"Sequence[{self.expr(node.args[0])}]"
         if kind == "dict":
-            return f"dict[str, {self.expr(node.args[0])}]"
-        if kind == "tuple":
-            return f"tuple[{', '.join(self.expr(arg) for arg in node.args) or '()'}]"
+            self.abc.add("Mapping")
+            return f"Mapping[str, {self.expr(node.args[0])}]"
         if kind == "union":
             return " | ".join(self.expr(arg) for arg in node.args)
+        if node.named is not None:
+            return node.named.name
         assert node.obj is not None
         return node.obj.name
 
@@ -83,7 +93,18 @@ class _Expressions:
         """Does the expression name a type declared further down (only possible in recursion)?"""
         if node.obj is not None:
             return node.obj.name in self.forward
+        if node.named is not None:
+            return node.named.name in self.forward
         return any(self.references_forward(arg) for arg in node.args)
+
+
+def _accepts_str(node: TypeNode) -> bool:
+    """Is every ``str`` a value of ``node`` (so every ``str`` is a ``Sequence`` of it)?"""
+    if node.kind == "named":
+        return node.unnamed() is not node and _accepts_str(node.unnamed())
+    if node.kind == "union":
+        return any(_accepts_str(member) for member in node.args)
+    return node.kind in ("any", "str")
 
 
 @dataclass(frozen=True)
@@ -112,9 +133,11 @@ class TopicView:
     entity: str
     category: str
     default_category: bool
+    deprecated: str
+    """The message of ``@deprecated(...)`` for a topic whose schema says ``deprecated: true``, or ""."""
 
 
-def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str]) -> ObjectView:
+def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str], topic_doc: str) -> ObjectView:
     # Class syntax keeps field docstrings; keys that are not plain identifiers, or that
     # would shadow a name the class body uses, need the functional syntax.
     functional = not all(is_plain_identifier(item.key) and item.key not in taken for item in obj.fields)
@@ -128,7 +151,8 @@ def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str]) ->
             expression = py_literal(expression)  # evaluated at import: quote names declared later
         key = py_literal(item.key) if functional else item.key
         fields.append(FieldView(key, expression, py_literal(item.description) if item.description else ""))
-    doc = py_literal(obj.description) if obj.description else ""
+    description = obj.description or topic_doc
+    doc = py_literal(description) if description else ""
     return ObjectView(obj.name, doc, functional, fields)
 
 
@@ -145,6 +169,9 @@ def _topic_view(spec: TopicSpec) -> TopicView:
         entity=py_literal(topic.entity),
         category=py_literal(topic.category),
         default_category=spec.is_default_category,
+        deprecated=py_literal(f"topic {topic.name} is deprecated")
+        if topic.schema.get("deprecated") is True
+        else "",
     )
 
 
@@ -162,25 +189,44 @@ def render_module(module: ModuleSpec) -> str:
     """The formatted source of the generated module."""
     exprs = _Expressions(module.forward)
     taken = MODULE_NAMES | {obj.name for obj in module.objects}
-    objects = [_object_view(obj, exprs, taken) for obj in module.objects]
-    aliases = [(name, exprs.expr(node)) for name, node in module.aliases]
+    # A payload TypedDict without a description of its own carries its topic's.
+    topic_docs = {spec.data_name: spec.topic.description for spec in module.topics}
+    objects = [_object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
+    # An alias naming itself or a later alias (recursion: Expr = str | list[Expr]) is quoted:
+    # its value is evaluated at import.
+    aliases = [
+        (name, py_literal(exprs.expr(node)) if exprs.references_forward(node) else exprs.expr(node))
+        for name, node in module.aliases
+    ]
     topics = [_topic_view(spec) for spec in module.topics]
     pieces = [py_literal(piece) for piece in module.embedded]
     used = set(exprs.used) | {"TYPE_CHECKING"}
     used |= {"TypedDict"} if objects else set()
     used |= {"TypeAlias"} if aliases else set()
     used |= {"Any", "Literal", "overload"} if len(topics) > 1 else {"Literal"} if topics else set()
+    extensions = ["deprecated", "override"] if any(topic.deprecated for topic in topics) else ["override"]
     text = _ENVIRONMENT.get_template("events_module.py.jinja").render(
         module=module,
         options=module.options,
         typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
+        abc_imports=sorted(exprs.abc),
+        extension_imports=extensions,
         objects=objects,
         aliases=aliases,
         topics=topics,
         embedded=[_placeholder(piece) for piece in pieces],
         first_is_assignment=objects[0].functional if objects else bool(aliases),
+        public_names=[py_literal(name) for name in _public_names(module)],
     )
     return _put_back(_black(text), pieces)
+
+
+def _public_names(module: ModuleSpec) -> list[str]:
+    """What ``from events_gen import *`` gives: the client, the session, every declared type and
+    ``current_session``."""
+    names = {module.options.client_class, module.options.session_class, "current_session"}
+    names |= {obj.name for obj in module.objects} | {name for name, _ in module.aliases}
+    return sorted(names)
 
 
 def _black(text: str) -> str:

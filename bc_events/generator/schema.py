@@ -1,6 +1,7 @@
 """JSON Schema -> type nodes, one method per construct.
 
-Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings.  Value
+Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings; OpenAPI's
+``nullable`` means nothing in JSON Schema (null stays invalid), so it is warned about.  Value
 constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
@@ -13,33 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from bc_events.errors import TopicDefinitionError
+from bc_events.generator import keywords
 from bc_events.generator.merge import Merger, may_overlap
-from bc_events.generator.model import Field, LiteralValue, TypeNode
+from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
 from bc_events.generator.naming import pascal_case
 from bc_events.generator.scope import TopicScope, escape_pointer
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
+_NO_HINTS = Hints()
+
 Warn = Callable[[Topic, str, str, Any], None]
 """``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
 
-_SCALAR_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}
-_UNTYPABLE: tuple[str, ...] = (
-    "not",
-    "if",
-    "then",
-    "else",
-    "dependencies",
-    "dependentSchemas",
-    "dependentRequired",
-    "contains",
-)
-_UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
-_COMBINATORS = ("allOf", "anyOf", "oneOf")
-_WIDE_NAMES = {"number": "float", "array": "list", "object": "dict"}
+
+class Unsatisfiable(TopicDefinitionError):
+    """A schema no value can match: an error, unless it is one branch of an anyOf/oneOf."""
 
 
 class SchemaConverter:
@@ -55,13 +47,35 @@ class SchemaConverter:
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self.convert(topic.schema, scope, (prefix,), "")
+        return self._object_branches(self.target("#", scope, ""), scope)
+
+    def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
+        """Event data is a JSON object: a root that also allows other values is typed by its objects."""
+        members = node.args if node.kind == "union" else (node,)
+        objects = [member for member in members if member.kind in ("object", "dict", "any")]
+        if not objects:
+            raise self.error(scope, "", "no object satisfies the schema, and event data is a JSON object")
+        if len(objects) < len(members):
+            self.warn(
+                scope,
+                "",
+                "event data is a JSON object: the payload type keeps only the schema's object "
+                "branches (the runtime rejects any other value)",
+                scope.topic.schema,
+            )
+        return self.table.union(objects)
 
     # --- errors and warnings ----------------------------------------------------------
 
-    def error(self, scope: TopicScope, pointer: str, problem: str) -> TopicDefinitionError:
+    def error(
+        self,
+        scope: TopicScope,
+        pointer: str,
+        problem: str,
+        kind: type[TopicDefinitionError] = TopicDefinitionError,
+    ) -> TopicDefinitionError:
         where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
-        return TopicDefinitionError(
+        return kind(
             where + problem, source=self.source, line=scope.topic.line_of(pointer), topic=scope.topic.name
         )
 
@@ -70,7 +84,7 @@ class SchemaConverter:
 
     # --- dispatch ---------------------------------------------------------------------
 
-    def convert(self, schema: Any, scope: TopicScope, hints: tuple[str, ...], pointer: str) -> TypeNode:
+    def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
         if schema is True or (isinstance(schema, Mapping) and not schema):
             return self.table.prim("any")
@@ -82,14 +96,18 @@ class SchemaConverter:
                 scope, pointer, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
             )
         if "$ref" in schema:
-            return self.ref(schema["$ref"], scope, pointer)
-        ignored = [keyword for keyword in _UNTYPABLE if keyword in schema]
+            return self.ref_with_siblings(schema, scope, hints, pointer)
+        ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
                 scope, pointer, f"{', '.join(ignored)} cannot be typed; the type ignores it (wider)", schema
             )
         result = self.base(schema, scope, hints, pointer)
-        if result.obj is not None and result.obj.closed and any(key in schema for key in _COMBINATORS):
+        if (
+            result.obj is not None
+            and result.obj.closed
+            and any(key in schema for key in keywords.COMBINATORS)
+        ):
             result = self._open_sibling(result, scope, pointer, schema)
         if "allOf" in schema:
             result = self.all_of(schema["allOf"], result, scope, hints, pointer)
@@ -98,8 +116,58 @@ class SchemaConverter:
                 branches = self.union_branches(schema, keyword, scope, hints, pointer)
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
-            result = self.table.union([result, self.table.prim("none")])
+            self._nullable_has_no_effect(schema, scope, pointer)
+        if "then" in schema or "else" in schema:
+            result = self.conditional_keys(schema, result, scope, hints, pointer)
         return result
+
+    def conditional_keys(
+        self, schema: Mapping[str, Any], result: TypeNode, scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """Keys declared under ``then``/``else`` are optional keys of the union of their types.
+
+        Which branch applies is decided at run time; leaving the keys out would reject
+        every payload that uses them (narrower than the schema, which is never allowed).
+        """
+        declared: dict[str, list[TypeNode]] = {}
+        for keyword in ("then", "else"):
+            branch = schema.get(keyword)
+            properties = branch.get("properties") if isinstance(branch, Mapping) else None
+            for key, value in properties.items() if isinstance(properties, Mapping) else ():
+                where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
+                declared.setdefault(str(key), []).append(
+                    self.convert(value, scope, hints.child(pascal_case(str(key))), where)
+                )
+        self.warn(
+            scope,
+            pointer,
+            "then/else: the keys they declare are typed as optional keys (the union of their types "
+            "in both branches); the conditions and what they require are checked at run time (wider)",
+            schema,
+        )
+        if result.kind == "any" and declared:
+            result = self.table.object((), "", False, hints)
+        if result.obj is None or not declared:
+            return result
+        known = result.obj.field_map()
+        extra = [
+            Field(key, self.table.union(types), False) for key, types in declared.items() if key not in known
+        ]
+        obj = result.obj
+        return self.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)
+
+    def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
+        """``nullable`` is OpenAPI: JSON Schema (the runtime, the Events API) ignores it and rejects null."""
+        declared = schema.get("type")
+        names = declared if isinstance(declared, list) else [declared] if isinstance(declared, str) else []
+        spelling = ", ".join([*(str(name) for name in names if name != "null"), '"null"'])
+        self.warn(
+            scope,
+            pointer,
+            "nullable: true has no effect in JSON Schema (null is rejected at run time; "
+            f"the type does not allow None): to allow null write type: [{spelling}]",
+            schema,
+        )
 
     def _open_sibling(
         self, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
@@ -119,9 +187,7 @@ class SchemaConverter:
         )
         return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
 
-    def base(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
+    def base(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
         types = self.types_of(schema, scope, pointer)
         if "const" in schema:
@@ -140,7 +206,7 @@ class SchemaConverter:
             elif name == "array":
                 members.append(self.array(schema, scope, hints, pointer))
             else:
-                members.append(self.table.prim(_SCALAR_TYPES[name]))  # type: ignore[arg-type]
+                members.append(self.table.prim(keywords.SCALAR_TYPES[name]))  # type: ignore[arg-type]
         return self.table.union(members)
 
     def types_of(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> list[str] | None:
@@ -151,15 +217,35 @@ class SchemaConverter:
                 key in schema
                 for key in ("properties", "required", "additionalProperties", "patternProperties")
             ):
-                return ["object"]
+                return self._untyped(["object"], schema, scope, pointer)
             if any(key in schema for key in ("items", "prefixItems", "additionalItems")):
-                return ["array"]
+                return self._untyped(["array"], schema, scope, pointer)
             return None
         names = declared if isinstance(declared, list) else [declared]
         for name in names:
-            if name not in _SCALAR_TYPES and name not in ("object", "array"):
+            if name not in keywords.SCALAR_TYPES and name not in ("object", "array"):
                 raise self.error(scope, pointer, f"unknown type {name!r}")
         return list(dict.fromkeys(names))
+
+    def _untyped(
+        self, inferred: list[str], schema: Mapping[str, Any], scope: TopicScope, pointer: str
+    ) -> list[str]:
+        """Object (array) keywords without ``type`` constrain objects (arrays) only: any other value is valid.
+
+        Payload types are inputs, so the honest union costs publishers little.  Not
+        where the surrounding schema decides the type: the topic's root (event data is
+        an object), a combinator's branch or a ``then``/``else``.
+        """
+        if keywords.COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
+            return inferred
+        self.warn(
+            scope,
+            pointer,
+            f"{inferred[0]} keywords without `type`: any value that is not an {inferred[0]} is valid "
+            f"too, so the type allows them (wider); add `type: {inferred[0]}` if that is meant",
+            schema,
+        )
+        return ["object", "array", "string", "number", "boolean", "null"]
 
     # --- constructs -------------------------------------------------------------------
 
@@ -169,11 +255,18 @@ class SchemaConverter:
         members: list[TypeNode] = []
         wide: dict[str, str] = {}
         for value in values:
-            kind = _json_type(value)
+            kind = keywords.json_type(value)
             if types is not None and kind not in types and not (kind == "integer" and "number" in types):
                 continue  # not valid against `type` either, so not a value of this schema
             if value is None:
                 members.append(self.table.prim("none"))
+            elif (
+                isinstance(value, (float, int))
+                and not isinstance(value, bool)
+                and not keywords.literal_int(value)
+            ):
+                wide.setdefault(kind, repr(value))
+                members.append(self._wide(kind))
             elif isinstance(value, (str, bool, int)):
                 literals.append(value)
             elif isinstance(value, float) and value.is_integer():
@@ -182,23 +275,21 @@ class SchemaConverter:
                 wide.setdefault(kind, repr(value))
                 members.append(self._wide(kind))
         if wide:
-            typed = ", ".join(f"{example} as {_WIDE_NAMES[kind]}" for kind, example in wide.items())
+            typed = ", ".join(f"{example} as {keywords.WIDE_NAMES[kind]}" for kind, example in wide.items())
             self.warn(scope, pointer, f"enum/const values typed wider than their values: {typed}", values)
         if literals:
             members.insert(0, self.table.literal(literals))
         if not members:
-            raise self.error(scope, pointer, "no enum value matches the schema's type")
+            raise self.error(scope, pointer, "no enum value matches the schema's type", Unsatisfiable)
         return self.table.union(members)
 
     def _wide(self, kind: str) -> TypeNode:
-        if kind == "number":
-            return self.table.prim("float")
+        if kind in ("integer", "number"):
+            return self.table.prim("int" if kind == "integer" else "float")
         any_ = self.table.prim("any")
         return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
 
-    def object(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
+    def object(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
         properties = schema.get("properties") or {}
         required = schema.get("required") or []
@@ -207,7 +298,7 @@ class SchemaConverter:
         additional = schema.get("additionalProperties", True)
         patterns = schema.get("patternProperties") or {}
         if not properties and not required and (additional is not False or patterns):
-            value_hints = tuple(hint + "Value" for hint in hints)
+            value_hints = hints.child("Value")
             values = [
                 self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
                 for value in patterns.values()
@@ -215,7 +306,11 @@ class SchemaConverter:
             if additional is not False:
                 values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
             return self.table.dict_of(self.table.union(values))
-        if patterns or (additional not in (False, {}) and "additionalProperties" in schema):
+        # Extra keys with a schema of their own are the point of the object (a map with a few
+        # known keys): a TypedDict would reject every payload using them.  An explicit
+        # `additionalProperties: true` only tolerates extras: the TypedDict stays (closed).
+        extras_typed = bool(patterns) or (isinstance(additional, Mapping) and bool(additional))
+        if not extras_typed and additional is True and "additionalProperties" in schema:
             self.warn(
                 scope,
                 pointer,
@@ -225,25 +320,53 @@ class SchemaConverter:
             )
         fields = []
         for key, value in properties.items():
-            child_hints = tuple(hint + pascal_case(str(key)) for hint in hints)
+            child_hints = hints.child(pascal_case(str(key)))
             node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
-            description = value.get("description", "") if isinstance(value, Mapping) else ""
-            fields.append(
-                Field(str(key), node, key in required, description if isinstance(description, str) else "")
-            )
+            fields.append(Field(str(key), node, key in required, keywords.field_doc(value)))
         for key in required:
             if key not in properties:
                 fields.append(Field(str(key), self.table.prim("any"), True))
+        if extras_typed:
+            self.warn(
+                scope,
+                pointer,
+                "properties next to an additionalProperties schema or patternProperties: typed as a "
+                "mapping of the union of every value type (wider: required keys and which key "
+                "holds which type are checked at run time)",
+                schema,
+            )
+            extras = [
+                self.convert(value, scope, hints.child("Value"), f"{pointer}/patternProperties")
+                for value in patterns.values()
+            ]
+            if additional is not False:
+                extras.append(
+                    self.convert(additional, scope, hints.child("Value"), f"{pointer}/additionalProperties")
+                )
+            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extras]))
+        if any(item.key == "" for item in fields):
+            self.warn(
+                scope,
+                pointer,
+                'a key named "" cannot be declared in a TypedDict: the object is typed as a mapping '
+                "of its values' types (wider: keys are not checked)",
+                schema,
+            )
+            extra = [] if additional is False else [self.table.prim("any")]
+            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extra]))
         description = schema.get("description", "")
         return self.table.object(
             fields, description if isinstance(description, str) else "", additional is False, hints
         )
 
-    def array(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: tuple[str, ...], pointer: str
-    ) -> TypeNode:
-        """``list[T]``; positional items -> ``tuple[...]`` when the length is fixed, else a wider list."""
-        item_hints = tuple(hint + "Item" for hint in hints)
+    def array(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
+        """``list[T]`` (rendered ``Sequence[T]``); positional items -> a list of their union.
+
+        JSON has no tuples: publishers write lists, which ``tuple[A, B]`` rejects.  A
+        length is a value constraint (like ``minItems``) left to the runtime; items
+        of different types per position are a shape the list cannot say: a warning.
+        """
+        item_hints = hints.child("Item")
         prefix = schema.get("prefixItems")
         rest = schema.get("items", True)
         if prefix is None and isinstance(rest, list):
@@ -254,41 +377,66 @@ class SchemaConverter:
             self.convert(item, scope, item_hints, f"{pointer}/items/{index}")
             for index, item in enumerate(prefix)
         ]
-        if rest is False and schema.get("minItems", 0) >= len(items):
-            return self.table.tuple_of(items)
-        self.warn(scope, pointer, "positional items without a fixed length typed as a list (wider)", schema)
-        items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
+        if rest is not False:
+            items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
+        if len({id(item) for item in items}) > 1:
+            self.warn(
+                scope,
+                pointer,
+                "positional items typed as a list of their union (wider: the type of each "
+                "position is checked at run time)",
+                schema,
+            )
         return self.table.list_of(self.table.union(items))
 
+    def ref_with_siblings(
+        self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
+        target = self.ref(schema["$ref"], scope, pointer)
+        siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
+        if not siblings or not keywords.siblings_apply(scope.topic.schema):
+            return target
+        node = self.convert(siblings, scope, hints, pointer)
+        return self.intersect(target, node, scope, pointer, hints)
+
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
-        """A named definition: converted once per distinct content, recursion through a shell."""
-        if isinstance(ref, str):
-            ref = unquote(ref)  # a URI fragment: "#/definitions/a%20b" names the definition "a b"
-        if not isinstance(ref, str) or ref not in scope.definitions:
+        """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
+        target = scope.resolve(ref, pointer) if isinstance(ref, str) else None
+        if target is None:
             raise self.error(
-                scope, pointer, f"unknown $ref {ref!r} (only #/definitions/... and #/$defs/... are supported)"
+                scope, pointer, f"unknown $ref {ref!r}: it leads to no place in the topic's schema"
             )
+        return self.target(target, scope, pointer)
+
+    def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
+        """A reference target: converted once per distinct content, recursion through a shell."""
         if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
-            definition = scope.definitions[ref]
-            if not _plain_object(definition):
-                self.warn(
-                    scope, pointer, f"recursive {ref} is not a plain object: typed as Any here", definition
-                )
-                return self.table.prim("any")
             shell = scope.in_progress[ref]
             if shell is None:
-                shell = scope.in_progress[ref] = self.table.shell(scope.definition_hints(ref))
+                # A plain object recurs through its own class; anything else (Expr = Leaf | And)
+                # through a named alias of the finished type.
+                hints = scope.definition_hints(ref)
+                plain = keywords.plain_object(scope.definitions[ref])
+                shell = self.table.shell(hints) if plain else self.table.named_shell(hints)
+                scope.in_progress[ref] = shell
             return shell
-        key = scope.definition_key(ref)
-        cached = self._definition_cache.get(key)
+        key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
+        cached = self._definition_cache.get(key) if key else None
         if cached is not None:
             return cached
         scope.in_progress[ref] = None
         node = self.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
         shell = scope.in_progress.pop(ref)
-        if shell is not None:
+        if shell is not None and shell.named is not None:
+            shell.named.target = node.unnamed()
+            node = shell
+        elif shell is not None:
             node = self._close_recursion(shell, node)
-        self._definition_cache[key] = node
+        elif ref != "#" and keywords.is_enumeration(node):  # `Currency = Literal[...]`, importable
+            node = self.table.named(node, scope.definition_hints(ref))
+        if key:
+            self._definition_cache[key] = node
         return node
 
     @staticmethod
@@ -307,20 +455,21 @@ class SchemaConverter:
     # --- combinators ------------------------------------------------------------------
 
     def union_branches(
-        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: tuple[str, ...], pointer: str
+        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
     ) -> TypeNode:
         branches = schema[keyword]
         if not isinstance(branches, list) or not branches:
             raise self.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
-        nodes = [
-            self.convert(
-                branch,
-                scope,
-                tuple(f"{hint}Option{index + 1}" for hint in hints),
-                f"{pointer}/{keyword}/{index}",
-            )
-            for index, branch in enumerate(branches)
-        ]
+        nodes = []
+        for index, branch in enumerate(branches):
+            where = f"{pointer}/{keyword}/{index}"
+            try:
+                nodes.append(self.convert(branch, scope, hints.child(f"Option{index + 1}"), where))
+            except Unsatisfiable as error:
+                if index == len(branches) - 1 and not nodes:
+                    raise
+                # A branch no value matches adds nothing to the union: dropping it is exact.
+                self.warn(scope, where, f"no value can match this branch, dropped: {error.problem}", branch)
         if keyword == "oneOf" and may_overlap(nodes):
             self.warn(
                 scope,
@@ -344,52 +493,24 @@ class SchemaConverter:
         return self.table.union(nodes)
 
     def all_of(
-        self, branches: Any, base: TypeNode, scope: TopicScope, hints: tuple[str, ...], pointer: str
+        self, branches: Any, base: TypeNode, scope: TopicScope, hints: Hints, pointer: str
     ) -> TypeNode:
         """allOf -> the intersection of its branches; objects merge into one TypedDict."""
         if not isinstance(branches, list) or not branches:
             raise self.error(scope, pointer, "allOf must be a non-empty list of schemas")
         result = base
         for index, branch in enumerate(branches):
-            node = self.convert(
-                branch, scope, tuple(f"{hint}Part{index + 1}" for hint in hints), f"{pointer}/allOf/{index}"
-            )
+            node = self.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
             result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
         return result
 
     def intersect(
-        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: tuple[str, ...] = ()
+        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: Hints = _NO_HINTS
     ) -> TypeNode:
         outcome = self._merger.intersect(left, right, hints)
         for message in outcome.warnings:
             self.warn(scope, pointer, message, (pointer, message))
         if outcome.conflict:
-            raise self.error(scope, pointer, outcome.conflict)
+            raise self.error(scope, pointer, outcome.conflict, Unsatisfiable)
         assert outcome.node is not None
         return outcome.node
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _plain_object(schema: Any) -> bool:
-    """Does ``schema`` always convert to one object type (so a recursive ``$ref`` may point at it)?"""
-    if not isinstance(schema, Mapping) or "$ref" in schema:
-        return False
-    if any(key in schema for key in ("anyOf", "oneOf", "allOf", "enum", "const", "nullable")):
-        return False
-    declared = schema.get("type", "object" if "properties" in schema else None)
-    return declared in ("object", ["object"]) and (
-        bool(schema.get("properties")) or bool(schema.get("required"))
-    )

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bc_events.generator.model import PRIMITIVES, Field, Kind, LiteralValue, ObjectType, TypeNode, value_kind
+from bc_events.generator.model import (
+    PRIMITIVES,
+    Field,
+    Hints,
+    Kind,
+    LiteralValue,
+    NamedAlias,
+    ObjectType,
+    TypeNode,
+    value_kind,
+)
 
 
 def _value_key(value: LiteralValue) -> tuple[str, LiteralValue]:
@@ -41,25 +51,39 @@ class TypeTable:
     def list_of(self, item: TypeNode) -> TypeNode:
         return self._intern(("list", item), TypeNode("list", (item,)))
 
-    def tuple_of(self, items: Iterable[TypeNode]) -> TypeNode:
-        args = tuple(items)
-        return self._intern(("tuple", *args), TypeNode("tuple", args))
-
     def dict_of(self, value: TypeNode) -> TypeNode:
         return self._intern(("dict", value), TypeNode("dict", (value,)))
 
-    def object(
-        self, fields: Iterable[Field], description: str, closed: bool, hints: tuple[str, ...]
-    ) -> TypeNode:
-        """The one object node of this structure; the first caller's hints name it."""
+    def object(self, fields: Iterable[Field], description: str, closed: bool, hints: Hints) -> TypeNode:
+        """The one object node of this structure and identity; the first caller's hints name it.
+
+        A definition copied into many topics is one type, but two definitions (or
+        topics) of the same shape stay two types, each under its own name.
+        """
         items = tuple(fields)
-        key = ("object", description, closed, *((f.key, f.required, f.type, f.description) for f in items))
+        identity = ("object", hints.identity, description, closed)
+        key = (*identity, *((f.key, f.required, f.type, f.description) for f in items))
         node = self._nodes.get(key)
         if node is None:
             node = self._nodes[key] = TypeNode("object", obj=ObjectType(items, description, closed, hints))
+        else:
+            obj = node.obj
+            assert obj is not None
+            if hints.names[:1] != obj.hints.names[:1] and hints not in obj.also:
+                obj.also += (hints,)
         return node
 
-    def shell(self, hints: tuple[str, ...]) -> TypeNode:
+    def named(self, target: TypeNode, hints: Hints) -> TypeNode:
+        """``target`` under the name of the definition it comes from (one node per definition and type)."""
+        return self._intern(
+            ("named", hints.identity, target), TypeNode("named", named=NamedAlias(hints, target))
+        )
+
+    def named_shell(self, hints: Hints) -> TypeNode:
+        """A named alias to fill in later: the target of a ``$ref`` that recurs through a union."""
+        return TypeNode("named", named=NamedAlias(hints))
+
+    def shell(self, hints: Hints) -> TypeNode:
         """An object node to fill in later: the target of a recursive ``$ref`` (never interned)."""
         return TypeNode("object", obj=ObjectType((), hints=hints, pending=True))
 

@@ -15,7 +15,7 @@ from generator_support import BIN, EXAMPLE, ROOT, run
 from bc_events import __version__
 from bc_events.generator import generate, render
 
-ALLOWED_IMPORTS = {"__future__", "bc_events", "typing", "typing_extensions"}
+ALLOWED_IMPORTS = {"__future__", "bc_events", "collections", "typing", "typing_extensions"}
 
 
 def test_regenerating_the_example_gives_the_checked_in_bytes() -> None:
@@ -86,3 +86,25 @@ def test_black_gets_the_module_in_small_pieces(monkeypatch: pytest.MonkeyPatch) 
     session_methods = sum(source.lstrip().startswith("def ") for source in pieces)
     assert session_methods >= 5  # one piece per topic method at least
     assert largest < 40, max(pieces, key=len)
+
+
+def test_all_lists_every_public_name_the_module_declares() -> None:
+    tree = ast.parse((EXAMPLE / "events_gen.py").read_text(encoding="utf-8"))
+    declared = set()
+    exported: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            declared.add(node.name)
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id == "__all__":
+                exported = ast.literal_eval(node.value)  # type: ignore[union-attr]
+            elif isinstance(target, ast.Name) and not target.id.startswith("_"):
+                declared.add(target.id)
+    assert exported == sorted(declared)

@@ -36,8 +36,10 @@ def test_app_delivers_the_expected_envelopes(example: tuple[ModuleType, ModuleTy
         ("billing.InvoicePaid", ("user-1", "user"), "request-1"),
         ("policies.ClaimFiled", ("PolicyService", "service"), "job-1"),
         ("policies.ContactUpdated", ("PolicyService", "service"), "job-1"),
+        ("policies.ContactUpdated", ("PolicyService", "service"), "job-1"),
         ("policies.PolicyCancelled", ("PolicyService", "service"), "job-1"),
     ]
+    assert accepted[4].data["x-source"] == "crm"  # the cast() escape hatch for an undeclared key
     assert accepted[1].data == {"invoice_id": "INV-1", "amount": 1234.5, "currency": "EUR", "paid": True}
     assert accepted[2].data["location"] == [51.5, -0.12]
     assert accepted[3].data == {"class": "gold", "first-name": "Ada", "+1": 3, "@type": "Contact"}

@@ -68,7 +68,6 @@ CONSTRUCTS = {
     "string_with_format": ({"type": "string", "format": "date-time"}, "str"),
     "string_pattern_minlength": ({"type": "string", "pattern": "^a", "minLength": 2}, "str"),
     "nullable_type_list": ({"type": ["string", "null"]}, "str | None"),
-    "nullable_keyword": ({"type": "integer", "nullable": True}, "int | None"),
     "type_list": ({"type": ["string", "integer"]}, "str | int"),
     "number_absorbs_integer": ({"type": ["integer", "number"]}, "float"),
     "string_enum": ({"type": "string", "enum": ["a", "b"]}, "Literal['a', 'b']"),
@@ -80,36 +79,39 @@ CONSTRUCTS = {
     "const": ({"const": "fixed"}, "Literal['fixed']"),
     "const_null": ({"const": None}, "None"),
     "array": ({"type": "array", "items": {"type": "string"}}, "list[str]"),
-    "array_unique_items": ({"type": "array", "items": {"type": "integer"}, "uniqueItems": True}, "list[int]"),
+    "array_unique_items": (
+        {"type": "array", "items": {"type": "integer"}, "uniqueItems": True},
+        "Sequence[int]",
+    ),
     "array_without_items": ({"type": "array"}, "list[Any]"),
     "tuple_exact": (
         {
             "type": "array",
-            "items": [{"type": "string"}, {"type": "integer"}],
+            "items": [{"type": "number"}, {"type": "number"}],
             "additionalItems": False,
             "minItems": 2,
         },
-        "tuple[str, int]",
+        "Sequence[float]",
     ),
     "prefix_items_exact": (
         {"type": "array", "prefixItems": [{"type": "string"}], "items": False, "minItems": 1},
-        "tuple[str]",
+        "list[str]",
     ),
     "additional_properties_only": (
         {"type": "object", "additionalProperties": {"type": "integer"}},
-        "dict[str, int]",
+        "Mapping[str, int]",
     ),
     "pattern_properties": (
         {"type": "object", "patternProperties": {"^a": {"type": "string"}, "^b": {"type": "integer"}}},
-        "dict[str, Any]",
+        "Mapping[str, Any]",
     ),
     "pattern_properties_closed": (
         {"type": "object", "patternProperties": {"^a": {"type": "string"}}, "additionalProperties": False},
-        "dict[str, str]",
+        "Mapping[str, str]",
     ),
     "empty_schema": ({}, "Any"),
     "true_schema": (True, "Any"),
-    "bare_object": ({"type": "object"}, "dict[str, Any]"),
+    "bare_object": ({"type": "object"}, "Mapping[str, Any]"),
     "one_of": ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "str | int"),
     "any_of_with_null": ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "str | None"),
     "one_of_with_null_branch_and_literals": (
@@ -147,13 +149,59 @@ WIDER = {
         "list[Any]",
         "positional items",
     ),
+    "tuple_of_mixed_positions": (
+        {"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": False},
+        "list[str | int]",
+        "positional items typed as a list of their union",
+    ),
     "not": ({"type": "string", "not": {"const": "x"}}, "str", "not cannot be typed"),
+    "object_keywords_without_type": (
+        {"required": ["a"], "properties": {"a": {"type": "integer"}}},
+        "TestCreatedX | list[Any] | str | float | bool | None",
+        "object keywords without `type`: any value that is not an object is valid too",
+    ),
+    "array_keywords_without_type": (
+        {"items": {"type": "integer"}},
+        "Mapping[str, Any] | Sequence[int] | str | float | bool | None",
+        "array keywords without `type`",
+    ),
+    "properties_and_an_additional_properties_schema": (
+        {
+            "type": "object",
+            "properties": {"total": {"type": "number"}},
+            "additionalProperties": {"type": "number"},
+        },
+        "Mapping[str, float]",
+        "properties next to an additionalProperties schema or patternProperties",
+    ),
+    "properties_and_pattern_properties_closed": (
+        {
+            "type": "object",
+            "properties": {"main": {"type": "string"}},
+            "patternProperties": {"^x-": {"type": "integer"}},
+            "additionalProperties": False,
+        },
+        "Mapping[str, str | int]",
+        "typed as a mapping of the union of every value type",
+    ),
     "if_then": (
         {"type": "integer", "if": {"minimum": 1}, "then": {"maximum": 3}},
         "int",
-        "if, then cannot be typed",
+        "then/else: the keys they declare are typed as optional keys",
     ),
     "false_schema": (False, "Any", "schema `false`"),
+    "integer_literal_beyond_64_bits": ({"enum": [2**63, 1, -(2**63)]}, "int", "9223372036854775808 as int"),
+    "empty_key": (
+        {"type": "object", "additionalProperties": False, "properties": {"": {"type": "string"}}},
+        "Mapping[str, str]",
+        'a key named "" cannot be declared in a TypedDict',
+    ),
+    "nullable_is_openapi_not_json_schema": (
+        {"type": "integer", "nullable": True},
+        "int",
+        "nullable: true has no effect in JSON Schema (null is rejected at run time; "
+        'the type does not allow None): to allow null write type: [integer, "null"]',
+    ),
     "arrays_in_any_of_branches": (
         {
             "anyOf": [
@@ -161,7 +209,7 @@ WIDER = {
                 {"type": "array", "items": {"const": "*"}},
             ]
         },
-        "list[Literal['a', 'b', '*']]",
+        "Sequence[Literal['a', 'b', '*']]",
         "one list of the union of their items",
     ),
     "overlapping_one_of": (
@@ -245,7 +293,7 @@ def test_recursive_refs(tmp_path: Path) -> None:
         "definitions": {"Node": node},
     }
     text, warnings = generate_for(tmp_path, schema)
-    assert typed_dicts(text)["Node"] == {"children": "NotRequired[list[Node]]", "+1": "NotRequired[Node]"}
+    assert typed_dicts(text)["Node"] == {"children": "NotRequired[Sequence[Node]]", "+1": "NotRequired[Node]"}
     assert warnings == []
     compile(text, "events_gen.py", "exec")
 
@@ -357,7 +405,160 @@ def test_root_that_is_not_one_typeddict_gets_an_alias(tmp_path: Path) -> None:
     assert "TestCreatedData: TypeAlias = TestCreatedOption1 | TestCreatedOption2" in text
 
 
-def test_identical_payloads_of_two_topics_share_one_typeddict(tmp_path: Path) -> None:
+def test_identical_payloads_of_two_topics_stay_two_types(tmp_path: Path) -> None:
     schema = {"type": "object", "properties": {"id": {"type": "string"}}}
     text, _ = generate_for(tmp_path, schema, dict(schema))
-    assert "TestSecondData: TypeAlias = TestCreatedData" in text
+    types = typed_dicts(text)
+    assert types["TestCreatedData"] == types["TestSecondData"] == {"id": "NotRequired[str]"}
+    assert "TypeAlias" not in text
+
+
+def test_definitions_and_inline_objects_of_one_shape_keep_their_own_names(tmp_path: Path) -> None:
+    address = {"type": "object", "properties": {"street": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "home": {"$ref": "#/$defs/HomeAddress"},
+            "work": {"$ref": "#/$defs/WorkAddress"},
+            "other": dict(address),
+        },
+        "$defs": {"HomeAddress": dict(address), "WorkAddress": dict(address)},
+    }
+    types = typed_dicts(generate_for(tmp_path, schema)[0])
+    assert types["TestCreatedData"] == {
+        "home": "NotRequired[HomeAddress]",
+        "work": "NotRequired[WorkAddress]",
+        "other": "NotRequired[TestCreatedOther]",
+    }
+    assert types["HomeAddress"] == types["WorkAddress"] == types["TestCreatedOther"]
+
+
+def _names_by_content(tmp_path: Path, topics: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Generate topics given as (action, schema) and map each type name to its fields."""
+    path = tmp_path / "topics.yaml"
+    documents = [{"Action": action, "Entity": "Test", "Schema": schema} for action, schema in topics]
+    path.write_text(yaml.safe_dump({"DefaultCategory": "testing", "Topics": documents}, sort_keys=False))
+    return {name: repr(fields) for name, fields in typed_dicts(generate(str(path), warn=print)).items()}
+
+
+def test_reordering_or_adding_topics_never_renames_a_type(tmp_path: Path) -> None:
+    def topic(kind: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"p": {"$ref": "#/definitions/Person"}, "q": {"type": "object"}},
+            "definitions": {"Person": {"type": "object", "properties": {"id": {"type": kind}}}},
+        }
+
+    topics = [("Opened", topic("string")), ("Closed", topic("integer")), ("Moved", topic("string"))]
+    names = _names_by_content(tmp_path, topics)
+    assert names["Person"] != names["TestMovedPerson"]  # Closed sorts first: its Person is bare
+    assert _names_by_content(tmp_path, topics[::-1]) == names
+    added = _names_by_content(tmp_path, [("Renamed", topic("boolean")), *topics])
+    assert {name: added[name] for name in names} == names
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        {"type": ["object", "null"], "properties": {"a": {"type": "string"}}},
+        {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "string"}]},
+    ],
+)
+def test_a_root_that_allows_other_values_is_typed_by_its_objects(
+    root: dict[str, Any], tmp_path: Path
+) -> None:
+    text, warnings = generate_for(tmp_path, root)
+    assert "def created_test(self, data: TestCreatedData)" in text
+    assert len(typed_dicts(text)) == 1
+    assert len(warnings) == 1
+    assert (
+        "Schema: event data is a JSON object: the payload type keeps only the schema's object" in warnings[0]
+    )
+
+
+def test_a_root_without_objects_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(TopicDefinitionError, match="no object satisfies the schema"):
+        generate_for(tmp_path, {"oneOf": [{"type": "array"}, {"type": "string"}]})
+
+
+def test_identical_inline_objects_at_one_path_share_a_class_and_keep_every_topics_name(
+    tmp_path: Path,
+) -> None:
+    changes = {"type": "object", "properties": {"body": {"type": "object", "properties": {"from": {}}}}}
+    schema = {"type": "object", "properties": {"changes": changes}}
+    text, _ = generate_for(tmp_path, schema, dict(schema))
+    types = typed_dicts(text)
+    assert types["TestCreatedData"] == {"changes": "NotRequired[TestCreatedChanges]"}
+    assert types["TestSecondData"] == {"changes": "NotRequired[TestCreatedChanges]"}
+    assert "TestSecondChanges: TypeAlias = TestCreatedChanges" in text
+    assert "TestSecondChangesBody: TypeAlias = TestCreatedChangesBody" in text
+
+
+def test_a_branch_no_value_can_match_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    schema = {"anyOf": [{"type": "integer"}, {"type": "string", "const": ["auto"]}]}
+    annotation, warnings = field_type(tmp_path, schema)
+    assert annotation == "int"
+    assert len(warnings) == 1
+    assert "Schema/properties/x/anyOf/1: no value can match this branch, dropped" in warnings[0]
+    with pytest.raises(TopicDefinitionError, match="no enum value matches"):
+        field_type(tmp_path, {"oneOf": [{"type": "string", "const": 1}]})
+
+
+def test_keys_declared_under_then_and_else_are_optional_keys(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "required": ["line"],
+        "properties": {"line": {"type": "string"}},
+        "allOf": [
+            {
+                "if": {"properties": {"line": {"const": "auto"}}},
+                "then": {"required": ["vin"], "properties": {"vin": {"type": "string"}}},
+                "else": {"properties": {"vin": {"type": "integer"}, "hull": {"type": "string"}}},
+            }
+        ],
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "line": "str",
+        "vin": "NotRequired[str | int]",
+        "hull": "NotRequired[str]",
+    }
+    assert len(warnings) == 1
+    assert "Schema/allOf/0: then/else" in warnings[0]
+
+
+def test_enum_and_const_definitions_are_named_aliases_the_module_can_import(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "first-name": {"$ref": "#/definitions/Title"},
+            "title": {"$ref": "#/definitions/Title"},
+        },
+        "definitions": {"Title": {"enum": ["mr", "ms"]}},
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert warnings == []
+    assert 'Title: TypeAlias = Literal["mr", "ms"]' in text
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "first-name": "NotRequired[Title]",
+        "title": "NotRequired[Title]",
+    }
+    namespace: dict[str, Any] = {}
+    exec(compile(text, "events_gen.py", "exec"), namespace)  # the functional TypedDict quotes Title
+    assert namespace["Title"] is not None
+
+
+def test_recursion_through_a_union_is_typed_recursively_and_the_module_imports(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"expr": {"$ref": "#/definitions/Expr"}, "raw-expr": {"$ref": "#/definitions/Expr"}},
+        "definitions": {
+            "Expr": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/definitions/Expr"}}]
+            }
+        },
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert warnings == []
+    assert 'Expr: TypeAlias = "str | list[Expr]"' in text  # list: a str is a Sequence of Expr
+    exec(compile(text, "events_gen.py", "exec"), {})  # the functional TypedDict quotes Expr

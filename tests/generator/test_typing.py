@@ -21,6 +21,13 @@ from generator_support import BIN, EXAMPLE, ROOT, run
 CASES = Path(__file__).parent / "typing_cases"
 CASE_FILES = sorted(CASES.glob("*.py"))
 MYPY_FLAGS = ("--strict", "--warn-unused-ignores", "--no-error-summary", "--hide-error-context")
+# What users with the strictest settings enable: @override required, and no needless ignores.
+MYPY_FLAGS += ("--enable-error-code", "explicit-override", "--enable-error-code", "deprecated")
+PYRIGHT_STRICTEST = {
+    "typeCheckingMode": "strict",
+    "reportImplicitOverride": "error",
+    "reportUnnecessaryTypeIgnoreComment": "error",
+}
 MYPY_FLAGS += (
     "--show-error-codes",
     "--no-color-output",
@@ -50,7 +57,7 @@ def test_mypy_strict_passes_on_the_generated_module_and_app() -> None:
 def test_pyright_strict_passes_on_the_generated_module_and_app(tmp_path: Path) -> None:
     # pyright's strict mode: what IDE users with the strictest settings see.
     config = tmp_path / "pyrightconfig.json"
-    config.write_text(json.dumps({"typeCheckingMode": "strict", "extraPaths": [str(EXAMPLE)]}))
+    config.write_text(json.dumps({**PYRIGHT_STRICTEST, "extraPaths": [str(EXAMPLE)]}))
     result = run(
         BIN / "pyright",
         "--outputjson",
@@ -109,5 +116,6 @@ def test_modules_with_no_topic_and_one_topic_type_check_and_are_black_clean(tmp_
     status, output = _mypy(*modules)
     assert status == 0, output
     assert run(BIN / "black", "--check", *modules).returncode == 0
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps(PYRIGHT_STRICTEST))
     result = run(BIN / "pyright", "--pythonpath", BIN / "python", *modules, cwd=tmp_path)
     assert result.returncode == 0, result.stdout

@@ -40,7 +40,7 @@ def test_write_then_check(topics_file: Callable[[str], Path], tmp_path: Path) ->
         f"{output} differs from what bc-events-gen generates:",
         "  topics added: testing.TestDeleted",
         "  topics removed: testing.TestCreated",
-        "  declarations changed: EventSession",
+        "  declarations changed: EventSession, __all__",
         "  declarations added: TestDeletedData",
         "  declarations removed: TestCreatedData",
     ], stale.stdout

@@ -93,7 +93,7 @@ def test_all_lists_every_public_name_the_module_declares() -> None:
     declared = set()
     exported: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ClassDef | ast.FunctionDef) and not node.name.startswith("_"):
             declared.add(node.name)
         targets = (
             node.targets

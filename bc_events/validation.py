@@ -66,6 +66,10 @@ class PayloadValidator:
         before the native validator sees it.  A NaN or infinity is reported as
         such, not as the ``null`` the validator would read it as.
         """
+        if not isinstance(data, Mapping):  # the envelope's data is a JSON object, whatever the schema allows
+            raise EventValidationError(
+                self._topic_name, (), f"data must be a JSON object (a mapping), not {type(data).__name__}"
+            )
         chain = _too_deep(data)
         if chain is not None:
             raise _nesting_error(self._topic_name, chain)

@@ -74,6 +74,20 @@ def test_data_that_is_not_json_is_a_validation_error(local_session: EventSession
     assert local_session.events == []
 
 
+@pytest.mark.parametrize("data", ["a string", ["a", "list"], 42, None], ids=["str", "list", "int", "None"])
+def test_data_that_is_not_an_object_is_refused_even_where_the_schema_allows_it(data: object) -> None:
+    topics = {"DefaultCategory": "testing", "Topics": [{"Action": "Noted", "Entity": "Any", "Schema": {}}]}
+    session = EventClient(None, "TestService", topics).service_session("job-1")
+    with pytest.raises(
+        EventValidationError, match=r"testing\.AnyNoted: field \(root\): data must be a JSON object"
+    ):
+        session.publish(action="Noted", entity="Any", data=data)  # type: ignore[arg-type]
+    assert session.events == []
+    session.publish(action="Noted", entity="Any", data={"any": ["thing"]})
+    assert len(session.events) == 1
+    session.rollback()
+
+
 def test_invalid_event_among_a_bulk_is_refused_at_the_call_site(
     api: EventsAPIServer, session: EventSession
 ) -> None:

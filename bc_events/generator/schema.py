@@ -6,48 +6,37 @@ constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
 
-A definition is converted once per distinct content (``TopicScope.definition_key``),
-so the same definition copied into 200 topics is converted (and warned about) once.
+``$ref`` is followed in ``refs`` (each target converted once per distinct content);
+``conversion`` holds what every construct shares (errors, warnings, intersections).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from bc_events.errors import TopicDefinitionError
 from bc_events.generator import keywords
-from bc_events.generator.merge import Merger, may_overlap
+from bc_events.generator.conversion import Conversion, Unsatisfiable, Warn
+from bc_events.generator.merge import may_overlap
 from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
 from bc_events.generator.naming import pascal_case
+from bc_events.generator.refs import References
 from bc_events.generator.scope import TopicScope, escape_pointer
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
-_NO_HINTS = Hints()
 
-Warn = Callable[[Topic, str, str, Any], None]
-"""``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
-
-
-class Unsatisfiable(TopicDefinitionError):
-    """A schema no value can match: an error, unless it is one branch of an anyOf/oneOf."""
-
-
-class SchemaConverter:
+class SchemaConverter(Conversion):
     """Converts topic schemas into nodes of one shared ``TypeTable``."""
 
     def __init__(self, table: TypeTable, source: str, warn: Warn) -> None:
-        self.table = table
-        self.source = source
-        self._warn = warn
-        self._merger = Merger(table)
-        self._definition_cache: dict[tuple[str, ...], TypeNode] = {}
+        super().__init__(table, source, warn)
+        self._references = References(self)
 
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self.target("#", scope, ""), scope)
+        return self._object_branches(self._references.target("#", scope, ""), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
         """Event data is a JSON object: a root that also allows other values is typed by its objects."""
@@ -65,23 +54,6 @@ class SchemaConverter:
             )
         return self.table.union(objects)
 
-    # --- errors and warnings ----------------------------------------------------------
-
-    def error(
-        self,
-        scope: TopicScope,
-        pointer: str,
-        problem: str,
-        kind: type[TopicDefinitionError] = TopicDefinitionError,
-    ) -> TopicDefinitionError:
-        where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
-        return kind(
-            where + problem, source=self.source, line=scope.topic.line_of(pointer), topic=scope.topic.name
-        )
-
-    def warn(self, scope: TopicScope, pointer: str, message: str, construct: Any) -> None:
-        self._warn(scope.topic, f"Schema{pointer}" if pointer else "Schema", message, construct)
-
     # --- dispatch ---------------------------------------------------------------------
 
     def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
@@ -96,7 +68,7 @@ class SchemaConverter:
                 scope, pointer, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
             )
         if "$ref" in schema:
-            return self.ref_with_siblings(schema, scope, hints, pointer)
+            return self._references.with_siblings(schema, scope, hints, pointer)
         ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
@@ -389,69 +361,6 @@ class SchemaConverter:
             )
         return self.table.list_of(self.table.union(items))
 
-    def ref_with_siblings(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
-        target = self.ref(schema["$ref"], scope, pointer)
-        siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
-        if not siblings or not keywords.siblings_apply(scope.topic.schema):
-            return target
-        node = self.convert(siblings, scope, hints, pointer)
-        return self.intersect(target, node, scope, pointer, hints)
-
-    def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
-        """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
-        target = scope.resolve(ref, pointer) if isinstance(ref, str) else None
-        if target is None:
-            raise self.error(
-                scope, pointer, f"unknown $ref {ref!r}: it leads to no place in the topic's schema"
-            )
-        return self.target(target, scope, pointer)
-
-    def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
-        """A reference target: converted once per distinct content, recursion through a shell."""
-        if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
-            shell = scope.in_progress[ref]
-            if shell is None:
-                # A plain object recurs through its own class; anything else (Expr = Leaf | And)
-                # through a named alias of the finished type.
-                hints = scope.definition_hints(ref)
-                plain = keywords.plain_object(scope.definitions[ref])
-                shell = self.table.shell(hints) if plain else self.table.named_shell(hints)
-                scope.in_progress[ref] = shell
-            return shell
-        key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
-        cached = self._definition_cache.get(key) if key else None
-        if cached is not None:
-            return cached
-        scope.in_progress[ref] = None
-        node = self.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
-        shell = scope.in_progress.pop(ref)
-        if shell is not None and shell.named is not None:
-            shell.named.target = node.unnamed()
-            node = shell
-        elif shell is not None:
-            node = self._close_recursion(shell, node)
-        elif ref != "#" and keywords.is_enumeration(node):  # `Currency = Literal[...]`, importable
-            node = self.table.named(node, scope.definition_hints(ref))
-        if key:
-            self._definition_cache[key] = node
-        return node
-
-    @staticmethod
-    def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:
-        """Give the shell the finished definition's fields; only plain objects get shells."""
-        assert shell.obj is not None
-        assert node.obj is not None
-        shell.obj.fields, shell.obj.description, shell.obj.closed = (
-            node.obj.fields,
-            node.obj.description,
-            node.obj.closed,
-        )
-        shell.obj.pending = False
-        return shell
-
     # --- combinators ------------------------------------------------------------------
 
     def union_branches(
@@ -503,14 +412,3 @@ class SchemaConverter:
             node = self.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
             result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
         return result
-
-    def intersect(
-        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: Hints = _NO_HINTS
-    ) -> TypeNode:
-        outcome = self._merger.intersect(left, right, hints)
-        for message in outcome.warnings:
-            self.warn(scope, pointer, message, (pointer, message))
-        if outcome.conflict:
-            raise self.error(scope, pointer, outcome.conflict, Unsatisfiable)
-        assert outcome.node is not None
-        return outcome.node

@@ -6,8 +6,9 @@ constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
 
-``$ref`` is followed in ``refs`` (each target converted once per distinct content);
-``conversion`` holds what every construct shares (errors, warnings, intersections).
+``$ref`` is followed in ``refs`` (each target converted once per distinct content),
+``const``/``enum`` become literals in ``enums``, objects and arrays are typed in
+``containers``; ``conversion`` holds what every construct shares.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bc_events.generator import keywords
+from bc_events.generator.containers import array_type, object_type
 from bc_events.generator.conversion import Conversion, Unsatisfiable, Warn
+from bc_events.generator.enums import enum_type
 from bc_events.generator.merge import may_overlap
-from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
+from bc_events.generator.model import Field, Hints, TypeNode
 from bc_events.generator.naming import pascal_case
 from bc_events.generator.refs import References
 from bc_events.generator.scope import TopicScope, escape_pointer
@@ -163,20 +166,20 @@ class SchemaConverter(Conversion):
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
         types = self.types_of(schema, scope, pointer)
         if "const" in schema:
-            return self.enum([schema["const"]], types, scope, pointer)
+            return enum_type(self, [schema["const"]], types, scope, pointer)
         if "enum" in schema:
             values = schema["enum"]
             if not isinstance(values, list) or not values:
                 raise self.error(scope, pointer, "enum must be a non-empty list")
-            return self.enum(values, types, scope, pointer)
+            return enum_type(self, values, types, scope, pointer)
         if types is None:
             return self.table.prim("any")
         members = []
         for name in types:
             if name == "object":
-                members.append(self.object(schema, scope, hints, pointer))
+                members.append(object_type(self, schema, scope, hints, pointer))
             elif name == "array":
-                members.append(self.array(schema, scope, hints, pointer))
+                members.append(array_type(self, schema, scope, hints, pointer))
             else:
                 members.append(self.table.prim(keywords.SCALAR_TYPES[name]))  # type: ignore[arg-type]
         return self.table.union(members)
@@ -218,148 +221,6 @@ class SchemaConverter(Conversion):
             schema,
         )
         return ["object", "array", "string", "number", "boolean", "null"]
-
-    # --- constructs -------------------------------------------------------------------
-
-    def enum(self, values: list[Any], types: list[str] | None, scope: TopicScope, pointer: str) -> TypeNode:
-        """``Literal[...]`` of the values ``type`` allows; null -> ``| None``; floats -> ``float``."""
-        literals: list[LiteralValue] = []
-        members: list[TypeNode] = []
-        wide: dict[str, str] = {}
-        for value in values:
-            kind = keywords.json_type(value)
-            if types is not None and kind not in types and not (kind == "integer" and "number" in types):
-                continue  # not valid against `type` either, so not a value of this schema
-            if value is None:
-                members.append(self.table.prim("none"))
-            elif (
-                isinstance(value, (float, int))
-                and not isinstance(value, bool)
-                and not keywords.literal_int(value)
-            ):
-                wide.setdefault(kind, repr(value))
-                members.append(self._wide(kind))
-            elif isinstance(value, (str, bool, int)):
-                literals.append(value)
-            elif isinstance(value, float) and value.is_integer():
-                literals.append(int(value))
-            else:
-                wide.setdefault(kind, repr(value))
-                members.append(self._wide(kind))
-        if wide:
-            typed = ", ".join(f"{example} as {keywords.WIDE_NAMES[kind]}" for kind, example in wide.items())
-            self.warn(scope, pointer, f"enum/const values typed wider than their values: {typed}", values)
-        if literals:
-            members.insert(0, self.table.literal(literals))
-        if not members:
-            raise self.error(scope, pointer, "no enum value matches the schema's type", Unsatisfiable)
-        return self.table.union(members)
-
-    def _wide(self, kind: str) -> TypeNode:
-        if kind in ("integer", "number"):
-            return self.table.prim("int" if kind == "integer" else "float")
-        any_ = self.table.prim("any")
-        return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
-
-    def object(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
-        """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
-        properties = schema.get("properties") or {}
-        required = schema.get("required") or []
-        if not isinstance(properties, Mapping) or not isinstance(required, list):
-            raise self.error(scope, pointer, "properties must be a mapping and required a list")
-        additional = schema.get("additionalProperties", True)
-        patterns = schema.get("patternProperties") or {}
-        if not properties and not required and (additional is not False or patterns):
-            value_hints = hints.child("Value")
-            values = [
-                self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
-                for value in patterns.values()
-            ]
-            if additional is not False:
-                values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
-            return self.table.dict_of(self.table.union(values))
-        # Extra keys with a schema of their own are the point of the object (a map with a few
-        # known keys): a TypedDict would reject every payload using them.  An explicit
-        # `additionalProperties: true` only tolerates extras: the TypedDict stays (closed).
-        extras_typed = bool(patterns) or (isinstance(additional, Mapping) and bool(additional))
-        if not extras_typed and additional is True and "additionalProperties" in schema:
-            self.warn(
-                scope,
-                pointer,
-                "extra keys the schema allows next to `properties` are not typed; "
-                "type checkers reject them in dict literals",
-                schema,
-            )
-        fields = []
-        for key, value in properties.items():
-            child_hints = hints.child(pascal_case(str(key)))
-            node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
-            fields.append(Field(str(key), node, key in required, keywords.field_doc(value)))
-        for key in required:
-            if key not in properties:
-                fields.append(Field(str(key), self.table.prim("any"), True))
-        if extras_typed:
-            self.warn(
-                scope,
-                pointer,
-                "properties next to an additionalProperties schema or patternProperties: typed as a "
-                "mapping of the union of every value type (wider: required keys and which key "
-                "holds which type are checked at run time)",
-                schema,
-            )
-            extras = [
-                self.convert(value, scope, hints.child("Value"), f"{pointer}/patternProperties")
-                for value in patterns.values()
-            ]
-            if additional is not False:
-                extras.append(
-                    self.convert(additional, scope, hints.child("Value"), f"{pointer}/additionalProperties")
-                )
-            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extras]))
-        if any(item.key == "" for item in fields):
-            self.warn(
-                scope,
-                pointer,
-                'a key named "" cannot be declared in a TypedDict: the object is typed as a mapping '
-                "of its values' types (wider: keys are not checked)",
-                schema,
-            )
-            extra = [] if additional is False else [self.table.prim("any")]
-            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extra]))
-        description = schema.get("description", "")
-        return self.table.object(
-            fields, description if isinstance(description, str) else "", additional is False, hints
-        )
-
-    def array(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
-        """``list[T]`` (rendered ``Sequence[T]``); positional items -> a list of their union.
-
-        JSON has no tuples: publishers write lists, which ``tuple[A, B]`` rejects.  A
-        length is a value constraint (like ``minItems``) left to the runtime; items
-        of different types per position are a shape the list cannot say: a warning.
-        """
-        item_hints = hints.child("Item")
-        prefix = schema.get("prefixItems")
-        rest = schema.get("items", True)
-        if prefix is None and isinstance(rest, list):
-            prefix, rest = rest, schema.get("additionalItems", True)
-        if prefix is None:
-            return self.table.list_of(self.convert(rest, scope, item_hints, f"{pointer}/items"))
-        items = [
-            self.convert(item, scope, item_hints, f"{pointer}/items/{index}")
-            for index, item in enumerate(prefix)
-        ]
-        if rest is not False:
-            items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
-        if len({id(item) for item in items}) > 1:
-            self.warn(
-                scope,
-                pointer,
-                "positional items typed as a list of their union (wider: the type of each "
-                "position is checked at run time)",
-                schema,
-            )
-        return self.table.list_of(self.table.union(items))
 
     # --- combinators ------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""JSON Schema -> type nodes, one method per construct.
+"""JSON Schema -> type nodes: the dispatch over keywords, and the topic's payload.
 
 Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings; OpenAPI's
 ``nullable`` means nothing in JSON Schema (null stays invalid), so it is warned about.  Value
@@ -6,9 +6,9 @@ constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
 
-``$ref`` is followed in ``refs`` (each target converted once per distinct content),
-``const``/``enum`` become literals in ``enums``, objects and arrays are typed in
-``containers``; ``conversion`` holds what every construct shares.
+Each construct has its module: ``refs`` (``$ref``, converted once per distinct
+content), ``enums`` (``const``/``enum``), ``containers`` (objects, arrays) and
+``combinators`` (allOf/anyOf/oneOf, then/else); ``conversion`` holds what they share.
 """
 
 from __future__ import annotations
@@ -16,15 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bc_events.generator import keywords
+from bc_events.generator import combinators, keywords
 from bc_events.generator.containers import array_type, object_type
-from bc_events.generator.conversion import Conversion, Unsatisfiable, Warn
+from bc_events.generator.conversion import Conversion, Warn
 from bc_events.generator.enums import enum_type
-from bc_events.generator.merge import may_overlap
-from bc_events.generator.model import Field, Hints, TypeNode
-from bc_events.generator.naming import pascal_case
+from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.refs import References
-from bc_events.generator.scope import TopicScope, escape_pointer
+from bc_events.generator.scope import TopicScope
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
@@ -57,8 +55,6 @@ class SchemaConverter(Conversion):
             )
         return self.table.union(objects)
 
-    # --- dispatch ---------------------------------------------------------------------
-
     def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
         if schema is True or (isinstance(schema, Mapping) and not schema):
@@ -83,53 +79,18 @@ class SchemaConverter(Conversion):
             and result.obj.closed
             and any(key in schema for key in keywords.COMBINATORS)
         ):
-            result = self._open_sibling(result, scope, pointer, schema)
+            result = combinators.open_sibling(self, result, scope, pointer, schema)
         if "allOf" in schema:
-            result = self.all_of(schema["allOf"], result, scope, hints, pointer)
+            result = combinators.all_of(self, schema["allOf"], result, scope, hints, pointer)
         for keyword in ("anyOf", "oneOf"):
             if keyword in schema:
-                branches = self.union_branches(schema, keyword, scope, hints, pointer)
+                branches = combinators.union_branches(self, schema, keyword, scope, hints, pointer)
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
             self._nullable_has_no_effect(schema, scope, pointer)
         if "then" in schema or "else" in schema:
-            result = self.conditional_keys(schema, result, scope, hints, pointer)
+            result = combinators.conditional_keys(self, schema, result, scope, hints, pointer)
         return result
-
-    def conditional_keys(
-        self, schema: Mapping[str, Any], result: TypeNode, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """Keys declared under ``then``/``else`` are optional keys of the union of their types.
-
-        Which branch applies is decided at run time; leaving the keys out would reject
-        every payload that uses them (narrower than the schema, which is never allowed).
-        """
-        declared: dict[str, list[TypeNode]] = {}
-        for keyword in ("then", "else"):
-            branch = schema.get(keyword)
-            properties = branch.get("properties") if isinstance(branch, Mapping) else None
-            for key, value in properties.items() if isinstance(properties, Mapping) else ():
-                where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
-                declared.setdefault(str(key), []).append(
-                    self.convert(value, scope, hints.child(pascal_case(str(key))), where)
-                )
-        self.warn(
-            scope,
-            pointer,
-            "then/else: the keys they declare are typed as optional keys (the union of their types "
-            "in both branches); the conditions and what they require are checked at run time (wider)",
-            schema,
-        )
-        if result.kind == "any" and declared:
-            result = self.table.object((), "", False, hints)
-        if result.obj is None or not declared:
-            return result
-        known = result.obj.field_map()
-        extra = [
-            Field(key, self.table.union(types), False) for key, types in declared.items() if key not in known
-        ]
-        obj = result.obj
-        return self.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)
 
     def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
         """``nullable`` is OpenAPI: JSON Schema (the runtime, the Events API) ignores it and rejects null."""
@@ -143,24 +104,6 @@ class SchemaConverter(Conversion):
             f"the type does not allow None): to allow null write type: [{spelling}]",
             schema,
         )
-
-    def _open_sibling(
-        self, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
-    ) -> TypeNode:
-        """``additionalProperties: false`` next to a combinator: read as closing the branches' keys too.
-
-        Taken literally it forbids every key the branches add (no payload could be
-        valid); schemas written that way mean "the branches, and nothing else".
-        """
-        assert node.obj is not None
-        self.warn(
-            scope,
-            pointer,
-            "additionalProperties: false next to allOf/anyOf/oneOf is not applied to "
-            "the keys the branches declare (wider)",
-            schema,
-        )
-        return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
 
     def base(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
@@ -221,55 +164,3 @@ class SchemaConverter(Conversion):
             schema,
         )
         return ["object", "array", "string", "number", "boolean", "null"]
-
-    # --- combinators ------------------------------------------------------------------
-
-    def union_branches(
-        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        branches = schema[keyword]
-        if not isinstance(branches, list) or not branches:
-            raise self.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
-        nodes = []
-        for index, branch in enumerate(branches):
-            where = f"{pointer}/{keyword}/{index}"
-            try:
-                nodes.append(self.convert(branch, scope, hints.child(f"Option{index + 1}"), where))
-            except Unsatisfiable as error:
-                if index == len(branches) - 1 and not nodes:
-                    raise
-                # A branch no value matches adds nothing to the union: dropping it is exact.
-                self.warn(scope, where, f"no value can match this branch, dropped: {error.problem}", branch)
-        if keyword == "oneOf" and may_overlap(nodes):
-            self.warn(
-                scope,
-                f"{pointer}/oneOf",
-                "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
-                branches,
-            )
-        lists = [node for node in nodes if node.kind == "list"]
-        if len(lists) > 1:
-            # mypy cannot infer a list display against ``list[A] | list[B]`` (it widens the
-            # display to list[str] and rejects it), so valid payloads would fail to type-check.
-            self.warn(
-                scope,
-                f"{pointer}/{keyword}",
-                "arrays in different branches are typed as one list of the union of their items "
-                "(wider: a list mixing the branches' items passes the type checker)",
-                branches,
-            )
-            merged = self.table.list_of(self.table.union(node.args[0] for node in lists))
-            nodes = [node for node in nodes if node.kind != "list"] + [merged]
-        return self.table.union(nodes)
-
-    def all_of(
-        self, branches: Any, base: TypeNode, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """allOf -> the intersection of its branches; objects merge into one TypedDict."""
-        if not isinstance(branches, list) or not branches:
-            raise self.error(scope, pointer, "allOf must be a non-empty list of schemas")
-        result = base
-        for index, branch in enumerate(branches):
-            node = self.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
-            result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
-        return result

@@ -1,6 +1,7 @@
 """Facts about JSON Schema keywords the converter relies on: pure functions and constants.
 
-Kept apart from ``schema.py`` (the conversion itself) so each reads on its own.
+Kept apart from the conversion itself (``schema.py`` and the construct modules it
+dispatches to) so each reads on its own.
 """
 
 from __future__ import annotations

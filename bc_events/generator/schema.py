@@ -1,4 +1,4 @@
-"""JSON Schema -> type nodes, one method per construct.
+"""JSON Schema -> type nodes: the dispatch over keywords, and the topic's payload.
 
 Draft-7 reading, as the runtime validates: ``$ref`` ignores its siblings; OpenAPI's
 ``nullable`` means nothing in JSON Schema (null stays invalid), so it is warned about.  Value
@@ -6,48 +6,38 @@ constraints types cannot express (pattern, minLength, format, minimum, ...) are
 left to runtime validation without a warning; constructs that change which
 *shapes* are valid but cannot be typed exactly get a wider type and a warning.
 
-A definition is converted once per distinct content (``TopicScope.definition_key``),
-so the same definition copied into 200 topics is converted (and warned about) once.
+Each construct has its module: ``refs`` (``$ref``, converted once per distinct
+content), ``enums`` (``const``/``enum``), ``containers`` (objects, arrays) and
+``combinators`` (allOf/anyOf/oneOf, then/else); ``conversion`` holds what they share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from bc_events.errors import TopicDefinitionError
-from bc_events.generator import keywords
-from bc_events.generator.merge import Merger, may_overlap
-from bc_events.generator.model import Field, Hints, LiteralValue, TypeNode
-from bc_events.generator.naming import pascal_case
-from bc_events.generator.scope import TopicScope, escape_pointer
+from bc_events.generator import combinators, keywords
+from bc_events.generator.containers import array_type, object_type
+from bc_events.generator.conversion import Conversion, Warn
+from bc_events.generator.enums import enum_type
+from bc_events.generator.model import Hints, TypeNode
+from bc_events.generator.refs import References
+from bc_events.generator.scope import TopicScope
 from bc_events.generator.typetable import TypeTable
 from bc_events.topics import Topic
 
-_NO_HINTS = Hints()
 
-Warn = Callable[[Topic, str, str, Any], None]
-"""``warn(topic, pointer, message, construct)``: the construct dedupes the warning."""
-
-
-class Unsatisfiable(TopicDefinitionError):
-    """A schema no value can match: an error, unless it is one branch of an anyOf/oneOf."""
-
-
-class SchemaConverter:
+class SchemaConverter(Conversion):
     """Converts topic schemas into nodes of one shared ``TypeTable``."""
 
     def __init__(self, table: TypeTable, source: str, warn: Warn) -> None:
-        self.table = table
-        self.source = source
-        self._warn = warn
-        self._merger = Merger(table)
-        self._definition_cache: dict[tuple[str, ...], TypeNode] = {}
+        super().__init__(table, source, warn)
+        self._references = References(self)
 
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self.target("#", scope, ""), scope)
+        return self._object_branches(self._references.target("#", scope, ""), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
         """Event data is a JSON object: a root that also allows other values is typed by its objects."""
@@ -65,25 +55,6 @@ class SchemaConverter:
             )
         return self.table.union(objects)
 
-    # --- errors and warnings ----------------------------------------------------------
-
-    def error(
-        self,
-        scope: TopicScope,
-        pointer: str,
-        problem: str,
-        kind: type[TopicDefinitionError] = TopicDefinitionError,
-    ) -> TopicDefinitionError:
-        where = f"Schema{pointer or ' root'}: " if pointer else "Schema: "
-        return kind(
-            where + problem, source=self.source, line=scope.topic.line_of(pointer), topic=scope.topic.name
-        )
-
-    def warn(self, scope: TopicScope, pointer: str, message: str, construct: Any) -> None:
-        self._warn(scope.topic, f"Schema{pointer}" if pointer else "Schema", message, construct)
-
-    # --- dispatch ---------------------------------------------------------------------
-
     def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
         if schema is True or (isinstance(schema, Mapping) and not schema):
@@ -96,7 +67,7 @@ class SchemaConverter:
                 scope, pointer, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
             )
         if "$ref" in schema:
-            return self.ref_with_siblings(schema, scope, hints, pointer)
+            return self._references.with_siblings(schema, scope, hints, pointer)
         ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
@@ -108,53 +79,18 @@ class SchemaConverter:
             and result.obj.closed
             and any(key in schema for key in keywords.COMBINATORS)
         ):
-            result = self._open_sibling(result, scope, pointer, schema)
+            result = combinators.open_sibling(self, result, scope, pointer, schema)
         if "allOf" in schema:
-            result = self.all_of(schema["allOf"], result, scope, hints, pointer)
+            result = combinators.all_of(self, schema["allOf"], result, scope, hints, pointer)
         for keyword in ("anyOf", "oneOf"):
             if keyword in schema:
-                branches = self.union_branches(schema, keyword, scope, hints, pointer)
+                branches = combinators.union_branches(self, schema, keyword, scope, hints, pointer)
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
             self._nullable_has_no_effect(schema, scope, pointer)
         if "then" in schema or "else" in schema:
-            result = self.conditional_keys(schema, result, scope, hints, pointer)
+            result = combinators.conditional_keys(self, schema, result, scope, hints, pointer)
         return result
-
-    def conditional_keys(
-        self, schema: Mapping[str, Any], result: TypeNode, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """Keys declared under ``then``/``else`` are optional keys of the union of their types.
-
-        Which branch applies is decided at run time; leaving the keys out would reject
-        every payload that uses them (narrower than the schema, which is never allowed).
-        """
-        declared: dict[str, list[TypeNode]] = {}
-        for keyword in ("then", "else"):
-            branch = schema.get(keyword)
-            properties = branch.get("properties") if isinstance(branch, Mapping) else None
-            for key, value in properties.items() if isinstance(properties, Mapping) else ():
-                where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
-                declared.setdefault(str(key), []).append(
-                    self.convert(value, scope, hints.child(pascal_case(str(key))), where)
-                )
-        self.warn(
-            scope,
-            pointer,
-            "then/else: the keys they declare are typed as optional keys (the union of their types "
-            "in both branches); the conditions and what they require are checked at run time (wider)",
-            schema,
-        )
-        if result.kind == "any" and declared:
-            result = self.table.object((), "", False, hints)
-        if result.obj is None or not declared:
-            return result
-        known = result.obj.field_map()
-        extra = [
-            Field(key, self.table.union(types), False) for key, types in declared.items() if key not in known
-        ]
-        obj = result.obj
-        return self.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)
 
     def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
         """``nullable`` is OpenAPI: JSON Schema (the runtime, the Events API) ignores it and rejects null."""
@@ -169,42 +105,24 @@ class SchemaConverter:
             schema,
         )
 
-    def _open_sibling(
-        self, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
-    ) -> TypeNode:
-        """``additionalProperties: false`` next to a combinator: read as closing the branches' keys too.
-
-        Taken literally it forbids every key the branches add (no payload could be
-        valid); schemas written that way mean "the branches, and nothing else".
-        """
-        assert node.obj is not None
-        self.warn(
-            scope,
-            pointer,
-            "additionalProperties: false next to allOf/anyOf/oneOf is not applied to "
-            "the keys the branches declare (wider)",
-            schema,
-        )
-        return self.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
-
     def base(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """``const``/``enum``, else ``type`` (inferred from object/array keywords when absent)."""
         types = self.types_of(schema, scope, pointer)
         if "const" in schema:
-            return self.enum([schema["const"]], types, scope, pointer)
+            return enum_type(self, [schema["const"]], types, scope, pointer)
         if "enum" in schema:
             values = schema["enum"]
             if not isinstance(values, list) or not values:
                 raise self.error(scope, pointer, "enum must be a non-empty list")
-            return self.enum(values, types, scope, pointer)
+            return enum_type(self, values, types, scope, pointer)
         if types is None:
             return self.table.prim("any")
         members = []
         for name in types:
             if name == "object":
-                members.append(self.object(schema, scope, hints, pointer))
+                members.append(object_type(self, schema, scope, hints, pointer))
             elif name == "array":
-                members.append(self.array(schema, scope, hints, pointer))
+                members.append(array_type(self, schema, scope, hints, pointer))
             else:
                 members.append(self.table.prim(keywords.SCALAR_TYPES[name]))  # type: ignore[arg-type]
         return self.table.union(members)
@@ -246,271 +164,3 @@ class SchemaConverter:
             schema,
         )
         return ["object", "array", "string", "number", "boolean", "null"]
-
-    # --- constructs -------------------------------------------------------------------
-
-    def enum(self, values: list[Any], types: list[str] | None, scope: TopicScope, pointer: str) -> TypeNode:
-        """``Literal[...]`` of the values ``type`` allows; null -> ``| None``; floats -> ``float``."""
-        literals: list[LiteralValue] = []
-        members: list[TypeNode] = []
-        wide: dict[str, str] = {}
-        for value in values:
-            kind = keywords.json_type(value)
-            if types is not None and kind not in types and not (kind == "integer" and "number" in types):
-                continue  # not valid against `type` either, so not a value of this schema
-            if value is None:
-                members.append(self.table.prim("none"))
-            elif (
-                isinstance(value, (float, int))
-                and not isinstance(value, bool)
-                and not keywords.literal_int(value)
-            ):
-                wide.setdefault(kind, repr(value))
-                members.append(self._wide(kind))
-            elif isinstance(value, (str, bool, int)):
-                literals.append(value)
-            elif isinstance(value, float) and value.is_integer():
-                literals.append(int(value))
-            else:
-                wide.setdefault(kind, repr(value))
-                members.append(self._wide(kind))
-        if wide:
-            typed = ", ".join(f"{example} as {keywords.WIDE_NAMES[kind]}" for kind, example in wide.items())
-            self.warn(scope, pointer, f"enum/const values typed wider than their values: {typed}", values)
-        if literals:
-            members.insert(0, self.table.literal(literals))
-        if not members:
-            raise self.error(scope, pointer, "no enum value matches the schema's type", Unsatisfiable)
-        return self.table.union(members)
-
-    def _wide(self, kind: str) -> TypeNode:
-        if kind in ("integer", "number"):
-            return self.table.prim("int" if kind == "integer" else "float")
-        any_ = self.table.prim("any")
-        return self.table.list_of(any_) if kind == "array" else self.table.dict_of(any_)
-
-    def object(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
-        """TypedDict for properties/required; ``dict[str, T]`` for additional/pattern properties only."""
-        properties = schema.get("properties") or {}
-        required = schema.get("required") or []
-        if not isinstance(properties, Mapping) or not isinstance(required, list):
-            raise self.error(scope, pointer, "properties must be a mapping and required a list")
-        additional = schema.get("additionalProperties", True)
-        patterns = schema.get("patternProperties") or {}
-        if not properties and not required and (additional is not False or patterns):
-            value_hints = hints.child("Value")
-            values = [
-                self.convert(value, scope, value_hints, f"{pointer}/patternProperties")
-                for value in patterns.values()
-            ]
-            if additional is not False:
-                values.append(self.convert(additional, scope, value_hints, f"{pointer}/additionalProperties"))
-            return self.table.dict_of(self.table.union(values))
-        # Extra keys with a schema of their own are the point of the object (a map with a few
-        # known keys): a TypedDict would reject every payload using them.  An explicit
-        # `additionalProperties: true` only tolerates extras: the TypedDict stays (closed).
-        extras_typed = bool(patterns) or (isinstance(additional, Mapping) and bool(additional))
-        if not extras_typed and additional is True and "additionalProperties" in schema:
-            self.warn(
-                scope,
-                pointer,
-                "extra keys the schema allows next to `properties` are not typed; "
-                "type checkers reject them in dict literals",
-                schema,
-            )
-        fields = []
-        for key, value in properties.items():
-            child_hints = hints.child(pascal_case(str(key)))
-            node = self.convert(value, scope, child_hints, f"{pointer}/properties/{escape_pointer(str(key))}")
-            fields.append(Field(str(key), node, key in required, keywords.field_doc(value)))
-        for key in required:
-            if key not in properties:
-                fields.append(Field(str(key), self.table.prim("any"), True))
-        if extras_typed:
-            self.warn(
-                scope,
-                pointer,
-                "properties next to an additionalProperties schema or patternProperties: typed as a "
-                "mapping of the union of every value type (wider: required keys and which key "
-                "holds which type are checked at run time)",
-                schema,
-            )
-            extras = [
-                self.convert(value, scope, hints.child("Value"), f"{pointer}/patternProperties")
-                for value in patterns.values()
-            ]
-            if additional is not False:
-                extras.append(
-                    self.convert(additional, scope, hints.child("Value"), f"{pointer}/additionalProperties")
-                )
-            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extras]))
-        if any(item.key == "" for item in fields):
-            self.warn(
-                scope,
-                pointer,
-                'a key named "" cannot be declared in a TypedDict: the object is typed as a mapping '
-                "of its values' types (wider: keys are not checked)",
-                schema,
-            )
-            extra = [] if additional is False else [self.table.prim("any")]
-            return self.table.dict_of(self.table.union([*(item.type for item in fields), *extra]))
-        description = schema.get("description", "")
-        return self.table.object(
-            fields, description if isinstance(description, str) else "", additional is False, hints
-        )
-
-    def array(self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
-        """``list[T]`` (rendered ``Sequence[T]``); positional items -> a list of their union.
-
-        JSON has no tuples: publishers write lists, which ``tuple[A, B]`` rejects.  A
-        length is a value constraint (like ``minItems``) left to the runtime; items
-        of different types per position are a shape the list cannot say: a warning.
-        """
-        item_hints = hints.child("Item")
-        prefix = schema.get("prefixItems")
-        rest = schema.get("items", True)
-        if prefix is None and isinstance(rest, list):
-            prefix, rest = rest, schema.get("additionalItems", True)
-        if prefix is None:
-            return self.table.list_of(self.convert(rest, scope, item_hints, f"{pointer}/items"))
-        items = [
-            self.convert(item, scope, item_hints, f"{pointer}/items/{index}")
-            for index, item in enumerate(prefix)
-        ]
-        if rest is not False:
-            items.append(self.convert(rest, scope, item_hints, f"{pointer}/additionalItems"))
-        if len({id(item) for item in items}) > 1:
-            self.warn(
-                scope,
-                pointer,
-                "positional items typed as a list of their union (wider: the type of each "
-                "position is checked at run time)",
-                schema,
-            )
-        return self.table.list_of(self.table.union(items))
-
-    def ref_with_siblings(
-        self, schema: Mapping[str, Any], scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
-        target = self.ref(schema["$ref"], scope, pointer)
-        siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
-        if not siblings or not keywords.siblings_apply(scope.topic.schema):
-            return target
-        node = self.convert(siblings, scope, hints, pointer)
-        return self.intersect(target, node, scope, pointer, hints)
-
-    def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
-        """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
-        target = scope.resolve(ref, pointer) if isinstance(ref, str) else None
-        if target is None:
-            raise self.error(
-                scope, pointer, f"unknown $ref {ref!r}: it leads to no place in the topic's schema"
-            )
-        return self.target(target, scope, pointer)
-
-    def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
-        """A reference target: converted once per distinct content, recursion through a shell."""
-        if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
-            shell = scope.in_progress[ref]
-            if shell is None:
-                # A plain object recurs through its own class; anything else (Expr = Leaf | And)
-                # through a named alias of the finished type.
-                hints = scope.definition_hints(ref)
-                plain = keywords.plain_object(scope.definitions[ref])
-                shell = self.table.shell(hints) if plain else self.table.named_shell(hints)
-                scope.in_progress[ref] = shell
-            return shell
-        key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
-        cached = self._definition_cache.get(key) if key else None
-        if cached is not None:
-            return cached
-        scope.in_progress[ref] = None
-        node = self.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
-        shell = scope.in_progress.pop(ref)
-        if shell is not None and shell.named is not None:
-            shell.named.target = node.unnamed()
-            node = shell
-        elif shell is not None:
-            node = self._close_recursion(shell, node)
-        elif ref != "#" and keywords.is_enumeration(node):  # `Currency = Literal[...]`, importable
-            node = self.table.named(node, scope.definition_hints(ref))
-        if key:
-            self._definition_cache[key] = node
-        return node
-
-    @staticmethod
-    def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:
-        """Give the shell the finished definition's fields; only plain objects get shells."""
-        assert shell.obj is not None
-        assert node.obj is not None
-        shell.obj.fields, shell.obj.description, shell.obj.closed = (
-            node.obj.fields,
-            node.obj.description,
-            node.obj.closed,
-        )
-        shell.obj.pending = False
-        return shell
-
-    # --- combinators ------------------------------------------------------------------
-
-    def union_branches(
-        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        branches = schema[keyword]
-        if not isinstance(branches, list) or not branches:
-            raise self.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
-        nodes = []
-        for index, branch in enumerate(branches):
-            where = f"{pointer}/{keyword}/{index}"
-            try:
-                nodes.append(self.convert(branch, scope, hints.child(f"Option{index + 1}"), where))
-            except Unsatisfiable as error:
-                if index == len(branches) - 1 and not nodes:
-                    raise
-                # A branch no value matches adds nothing to the union: dropping it is exact.
-                self.warn(scope, where, f"no value can match this branch, dropped: {error.problem}", branch)
-        if keyword == "oneOf" and may_overlap(nodes):
-            self.warn(
-                scope,
-                f"{pointer}/oneOf",
-                "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
-                branches,
-            )
-        lists = [node for node in nodes if node.kind == "list"]
-        if len(lists) > 1:
-            # mypy cannot infer a list display against ``list[A] | list[B]`` (it widens the
-            # display to list[str] and rejects it), so valid payloads would fail to type-check.
-            self.warn(
-                scope,
-                f"{pointer}/{keyword}",
-                "arrays in different branches are typed as one list of the union of their items "
-                "(wider: a list mixing the branches' items passes the type checker)",
-                branches,
-            )
-            merged = self.table.list_of(self.table.union(node.args[0] for node in lists))
-            nodes = [node for node in nodes if node.kind != "list"] + [merged]
-        return self.table.union(nodes)
-
-    def all_of(
-        self, branches: Any, base: TypeNode, scope: TopicScope, hints: Hints, pointer: str
-    ) -> TypeNode:
-        """allOf -> the intersection of its branches; objects merge into one TypedDict."""
-        if not isinstance(branches, list) or not branches:
-            raise self.error(scope, pointer, "allOf must be a non-empty list of schemas")
-        result = base
-        for index, branch in enumerate(branches):
-            node = self.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
-            result = self.intersect(result, node, scope, f"{pointer}/allOf", hints)
-        return result
-
-    def intersect(
-        self, left: TypeNode, right: TypeNode, scope: TopicScope, pointer: str, hints: Hints = _NO_HINTS
-    ) -> TypeNode:
-        outcome = self._merger.intersect(left, right, hints)
-        for message in outcome.warnings:
-            self.warn(scope, pointer, message, (pointer, message))
-        if outcome.conflict:
-            raise self.error(scope, pointer, outcome.conflict, Unsatisfiable)
-        assert outcome.node is not None
-        return outcome.node

@@ -1,0 +1,139 @@
+"""Combinators: ``allOf`` as an intersection, ``anyOf``/``oneOf`` as unions, ``then``/``else`` keys.
+
+``allOf`` merges objects into one TypedDict (``merge.py``), never class
+inheritance.  A union branch no value can match is dropped (exact); branches
+that may overlap, and arrays in several branches, are typed wider with a
+warning.  Which conditional branch applies is decided at run time, so the keys
+they declare become optional keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bc_events.generator.conversion import Conversion, Unsatisfiable
+from bc_events.generator.merge import may_overlap
+from bc_events.generator.model import Field, Hints, TypeNode
+from bc_events.generator.naming import pascal_case
+from bc_events.generator.scope import TopicScope, escape_pointer
+
+
+def union_branches(
+    conv: Conversion, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
+) -> TypeNode:
+    """``anyOf``/``oneOf`` -> the union of the branches some value can match."""
+    branches = schema[keyword]
+    if not isinstance(branches, list) or not branches:
+        raise conv.error(scope, pointer, f"{keyword} must be a non-empty list of schemas")
+    nodes = []
+    for index, branch in enumerate(branches):
+        where = f"{pointer}/{keyword}/{index}"
+        try:
+            nodes.append(conv.convert(branch, scope, hints.child(f"Option{index + 1}"), where))
+        except Unsatisfiable as error:
+            if index == len(branches) - 1 and not nodes:
+                raise
+            # A branch no value matches adds nothing to the union: dropping it is exact.
+            conv.warn(scope, where, f"no value can match this branch, dropped: {error.problem}", branch)
+    if keyword == "oneOf" and may_overlap(nodes):
+        conv.warn(
+            scope,
+            f"{pointer}/oneOf",
+            "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
+            branches,
+        )
+    return conv.table.union(_one_list(conv, nodes, scope, f"{pointer}/{keyword}", branches))
+
+
+def _one_list(
+    conv: Conversion, nodes: list[TypeNode], scope: TopicScope, pointer: str, branches: list[Any]
+) -> list[TypeNode]:
+    """Lists in several branches become one list of the union of their items."""
+    lists = [node for node in nodes if node.kind == "list"]
+    if len(lists) <= 1:
+        return nodes
+    # mypy cannot infer a list display against ``list[A] | list[B]`` (it widens the
+    # display to list[str] and rejects it), so valid payloads would fail to type-check.
+    conv.warn(
+        scope,
+        pointer,
+        "arrays in different branches are typed as one list of the union of their items "
+        "(wider: a list mixing the branches' items passes the type checker)",
+        branches,
+    )
+    merged = conv.table.list_of(conv.table.union(node.args[0] for node in lists))
+    return [node for node in nodes if node.kind != "list"] + [merged]
+
+
+def all_of(
+    conv: Conversion, branches: Any, base: TypeNode, scope: TopicScope, hints: Hints, pointer: str
+) -> TypeNode:
+    """allOf -> the intersection of its branches; objects merge into one TypedDict."""
+    if not isinstance(branches, list) or not branches:
+        raise conv.error(scope, pointer, "allOf must be a non-empty list of schemas")
+    result = base
+    for index, branch in enumerate(branches):
+        node = conv.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
+        result = conv.intersect(result, node, scope, f"{pointer}/allOf", hints)
+    return result
+
+
+def open_sibling(
+    conv: Conversion, node: TypeNode, scope: TopicScope, pointer: str, schema: Mapping[str, Any]
+) -> TypeNode:
+    """``additionalProperties: false`` next to a combinator: read as closing the branches' keys too.
+
+    Taken literally it forbids every key the branches add (no payload could be
+    valid); schemas written that way mean "the branches, and nothing else".
+    """
+    assert node.obj is not None
+    conv.warn(
+        scope,
+        pointer,
+        "additionalProperties: false next to allOf/anyOf/oneOf is not applied to "
+        "the keys the branches declare (wider)",
+        schema,
+    )
+    return conv.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
+
+
+def conditional_keys(
+    conv: Conversion,
+    schema: Mapping[str, Any],
+    result: TypeNode,
+    scope: TopicScope,
+    hints: Hints,
+    pointer: str,
+) -> TypeNode:
+    """Keys declared under ``then``/``else`` are optional keys of the union of their types.
+
+    Which branch applies is decided at run time; leaving the keys out would reject
+    every payload that uses them (narrower than the schema, which is never allowed).
+    """
+    declared: dict[str, list[TypeNode]] = {}
+    for keyword in ("then", "else"):
+        branch = schema.get(keyword)
+        properties = branch.get("properties") if isinstance(branch, Mapping) else None
+        for key, value in properties.items() if isinstance(properties, Mapping) else ():
+            where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
+            declared.setdefault(str(key), []).append(
+                conv.convert(value, scope, hints.child(pascal_case(str(key))), where)
+            )
+    conv.warn(
+        scope,
+        pointer,
+        "then/else: the keys they declare are typed as optional keys (the union of their types "
+        "in both branches); the conditions and what they require are checked at run time (wider)",
+        schema,
+    )
+    if result.kind == "any" and declared:
+        result = conv.table.object((), "", False, hints)
+    if result.obj is None or not declared:
+        return result
+    known = result.obj.field_map()
+    extra = [
+        Field(key, conv.table.union(types), False) for key, types in declared.items() if key not in known
+    ]
+    obj = result.obj
+    return conv.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)

@@ -67,7 +67,7 @@ class EventsMiddleware:
         on_undelivered: OnUndelivered | None = None,
     ) -> None:
         self.app = app
-        self._client = LazyClient(client if callable(client) else functools.partial(_same, client))
+        self._client = LazyClient.of(client)
         self._job_id = job_id or functools.partial(_header, job_id_header.lower().encode("latin-1"))
         self._user_id = user_id or functools.partial(_header, user_id_header.lower().encode("latin-1"))
         self._on_undelivered = on_undelivered
@@ -99,10 +99,6 @@ class EventsMiddleware:
             finish, session, succeeded=True, on_undelivered=self._on_undelivered
         )
         await asyncio.get_running_loop().run_in_executor(None, finish_in_thread)
-
-
-def _same(client: EventClient) -> EventClient:
-    return client
 
 
 def _header(name: bytes, scope: Scope) -> str | None:

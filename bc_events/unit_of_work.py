@@ -108,6 +108,13 @@ class LazyClient(Generic[ClientT]):
         self._client: ClientT | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def of(cls, source: ClientT | Callable[[], ClientT]) -> LazyClient[ClientT]:
+        """``source`` itself when it is a client, else a ``LazyClient`` of the factory ``source``."""
+        if isinstance(source, EventClient):
+            return cls(lambda: source)
+        return cls(source)
+
     def get(self) -> ClientT:
         """The client, created on the first call."""
         client = self._client

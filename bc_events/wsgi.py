@@ -65,7 +65,7 @@ class EventsMiddleware:
         on_undelivered: OnUndelivered | None = None,
     ) -> None:
         self.app = app
-        self._client = LazyClient(client if callable(client) else functools.partial(_same, client))
+        self._client = LazyClient.of(client)
         self._job_id = job_id or functools.partial(_header, _environ_key(job_id_header))
         self._user_id = user_id or functools.partial(_header, _environ_key(user_id_header))
         self._on_undelivered = on_undelivered
@@ -133,10 +133,6 @@ class _Response:
             raise
         succeeded = self.completed and 0 < self.status < 400
         finish(self.session, succeeded=succeeded, on_undelivered=self.on_undelivered)
-
-
-def _same(client: EventClient) -> EventClient:
-    return client
 
 
 def _environ_key(header: str) -> str:

@@ -107,3 +107,17 @@ def test_lazy_client_builds_one_client_under_concurrent_first_use(api: EventsAPI
     assert len(built) == 1
     assert got == built * 16
     built[0].close()
+
+
+def test_lazy_client_of_takes_a_client_as_is_or_a_factory_called_once(client: EventClient) -> None:
+    assert LazyClient.of(client).get() is client
+    calls: list[int] = []
+
+    def factory() -> EventClient:
+        calls.append(1)
+        return client
+
+    lazy = LazyClient.of(factory)
+    assert calls == []
+    assert lazy.get() is lazy.get() is client
+    assert calls == [1]

@@ -111,9 +111,9 @@ class LazyClient(Generic[ClientT]):
     @classmethod
     def of(cls, source: ClientT | Callable[[], ClientT]) -> LazyClient[ClientT]:
         """``source`` itself when it is a client, else a ``LazyClient`` of the factory ``source``."""
-        if isinstance(source, EventClient):
-            return cls(lambda: source)
-        return cls(source)
+        if callable(source):  # an EventClient is not callable
+            return cls(source)
+        return cls(lambda: source)
 
     def get(self) -> ClientT:
         """The client, created on the first call."""

@@ -1,4 +1,4 @@
-"""The package's own quality gates, run as real processes: mypy --strict and ruff."""
+"""The package's own quality gates, run as real processes: mypy --strict, pyright and ruff."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_package_passes_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy", "--strict", "bc_events")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_passes_pyright() -> None:
+    # What IDE users of the library see; --pythonpath so that pyright reads this environment's packages.
+    pyright = Path(sys.executable).with_name("pyright")
+    result = run(str(pyright), "--pythonpath", sys.executable, "bc_events")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

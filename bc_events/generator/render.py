@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import black
 import jinja2
+from black.mode import TargetVersion
 
 from bc_events.generator.model import LiteralValue, ModuleSpec, ObjectType, TopicSpec, TypeNode
 from bc_events.generator.naming import MODULE_NAMES, is_plain_identifier
 
-BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
+BLACK_MODE = black.Mode(target_versions={TargetVersion.PY311})
 """black's defaults (line length 88): what ``black`` on the generated file also uses."""
 
 

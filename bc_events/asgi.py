@@ -78,10 +78,13 @@ class EventsMiddleware:
             return
         session = open_session(self._client.get(), job_id=self._job_id(scope), user_id=self._user_id(scope))
         status: list[int] = []
+        complete: list[bool] = []  # the last part of the body was sent
 
         async def send_recording_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+            elif message["type"] in _FINAL_BODY_TYPES and not message.get("more_body", False):
+                complete.append(True)
             await send(message)
 
         try:
@@ -90,7 +93,7 @@ class EventsMiddleware:
         except BaseException:
             session.rollback()
             raise
-        if not status or status[0] >= 400:
+        if not status or status[0] >= 400 or not complete:  # an error, or a body cut short
             session.rollback()
             return
         if not session.events:
@@ -99,6 +102,10 @@ class EventsMiddleware:
             finish, session, succeeded=True, on_undelivered=self._on_undelivered
         )
         await asyncio.get_running_loop().run_in_executor(None, finish_in_thread)
+
+
+_FINAL_BODY_TYPES = frozenset({"http.response.body", "http.response.pathsend", "http.response.zerocopysend"})
+"""Messages that carry (the rest of) a response body; without ``more_body`` they end it."""
 
 
 def _header(name: bytes, scope: Scope) -> str | None:

@@ -177,3 +177,26 @@ def test_lifespan_and_websockets_pass_through(events_client: EventClient) -> Non
     with TestClient(EventsMiddleware(app, events_client)) as client, client.websocket_connect("/ws"):
         pass
     assert seen == [("lifespan", None), ("websocket", None)]
+
+
+def test_a_body_cut_short_rolls_back(events_client: EventClient, api: EventsAPIServer) -> None:
+    """An app that returns without the last part of its body (e.g. a client that went away): no flush."""
+
+    async def partial(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] != "http":
+            return
+        bc_events.current_session().publish(action="Created", entity="Test", data={"id": "partial"})
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})  # type: ignore[operator]
+
+    async def whole(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] != "http":
+            return
+        bc_events.current_session().publish(action="Created", entity="Test", data={"id": "whole"})
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"end"})  # type: ignore[operator]
+
+    for app in (partial, whole):
+        TestClient(EventsMiddleware(app, events_client)).get("/")  # type: ignore[arg-type]
+    assert ids(api) == ["whole"]

@@ -42,13 +42,13 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-def open_session(client: EventClient, *, job_id: str | None, user_id: str | None) -> EventSession:
+def open_session(client: EventClient, *, job_id: str | int | None, user_id: str | int | None) -> EventSession:
     """The session of one unit of work: the user's when ``user_id`` is given, else the service's.
 
     The ids usually come from request or message headers, which the work cannot
-    choose: an unusable job id (not printable ASCII, say) is replaced by a new
-    one and an unusable user id is ignored, each with a warning, rather than
-    failing the request or task.
+    choose: an integer id is taken as its decimal text, an unusable job id (not
+    printable ASCII, say) is replaced by a new one and an unusable user id is
+    ignored, each with a warning, rather than failing the request or task.
     """
     job_id = _usable(job_id, check_header_id, "job id") or new_job_id()
     user_id = _usable(user_id, check_text_id, "user id")
@@ -57,14 +57,17 @@ def open_session(client: EventClient, *, job_id: str | None, user_id: str | None
     return client.service_session(job_id)
 
 
-def _usable(value: str | None, check: Callable[[object, str], None], name: str) -> str | None:
-    if not value:
+def _usable(value: object, check: Callable[[object, str], None], name: str) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a database key, e.g. request.user.pk
+    if value is None or value == "":
         return None
     try:
         check(value, name)
     except (TypeError, ValueError) as error:
         logger.warning("bc_events: ignoring an unusable %s from the request or task: %s", name, error)
         return None
+    assert isinstance(value, str)
     return value
 
 

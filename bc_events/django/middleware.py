@@ -111,7 +111,7 @@ class EventsMiddleware:
         setattr(request, _FAILED, True)
 
 
-def _open(config: EventsSettings, ids: tuple[str | None, str | None]) -> EventSession:
+def _open(config: EventsSettings, ids: tuple[str | int | None, str | int | None]) -> EventSession:
     job_id, user_id = ids
     return open_session(config.client.get(), job_id=job_id, user_id=user_id)
 

@@ -17,6 +17,7 @@ The client is created on the first request, once per process (``LazyClient``).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -29,9 +30,11 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from bc_events.client import EventClient
+from bc_events.client import EventClient, checked_api_url
 from bc_events.django.transactions import transaction_aware_client
 from bc_events.unit_of_work import JOB_ID_HEADER, USER_ID_HEADER, LazyClient, OnUndelivered
+
+logger = logging.getLogger("bc.events")
 
 IdReader = Callable[[HttpRequest], "str | None"]
 
@@ -63,7 +66,7 @@ class EventsSettings:
     on_undelivered: OnUndelivered | None
     client: LazyClient[EventClient] = field(compare=False)
 
-    def read_ids(self, request: HttpRequest) -> tuple[str | None, str | None]:
+    def read_ids(self, request: HttpRequest) -> tuple[str | int | None, str | int | None]:
         """``(job id, user id)`` of ``request``: from the callables if set, else from the headers."""
         job_id = (
             _called("JOB_ID", self.job_id, request) if self.job_id else request.META.get(self.job_id_meta)
@@ -78,13 +81,15 @@ class EventsSettings:
         return self.job_id is not None or self.user_id is not None
 
 
-def _called(key: str, reader: IdReader, request: HttpRequest) -> str | None:
+def _called(key: str, reader: IdReader, request: HttpRequest) -> str | int | None:
+    """What ``reader`` says; anything but a str, an int or None is logged and ignored, not raised."""
     value = reader(request)
-    if value is not None and not isinstance(value, str):
-        raise TypeError(
-            f"BC_EVENTS[{key!r}] returned {value!r} ({type(value).__name__}); it must return a str or None"
-        )
-    return value
+    if value is None or isinstance(value, str | int):
+        return value
+    logger.error(
+        "BC_EVENTS[%r] returned %.60r (%s), not a str or None: ignored", key, value, type(value).__name__
+    )
+    return None
 
 
 def _error(key: str, message: str) -> ImproperlyConfigured:
@@ -151,6 +156,10 @@ def read_settings(config: object) -> EventsSettings:
     api_url = config.get("API_URL")
     if api_url is not None and not (isinstance(api_url, str) and api_url):
         raise _error("API_URL", f"must be a URL or None (log only), got {api_url!r}")
+    try:  # checked at start-up, not on every request by the lazily created client
+        checked_api_url(api_url)
+    except ValueError as error:
+        raise _error("API_URL", str(error)) from None
     service = _text(config, "SERVICE_NAME", None)
     return EventsSettings(
         api_url=api_url,

@@ -188,10 +188,30 @@ def test_importing_bc_events_does_not_import_django() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_an_id_callable_returning_a_non_str_is_named(settings: Any, events_settings: dict[str, Any]) -> None:
+def test_an_id_callable_may_return_an_int_key(
+    settings: Any, events_settings: dict[str, Any], events_api: Any
+) -> None:
     settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: 42}
-    with pytest.raises(TypeError, match=r"BC_EVENTS\['USER_ID'\] returned 42 \(int\); it must return a str"):
-        Client().get("/t/whoami/")
+    assert Client().get("/t/whoami/").status_code == 200
+    assert [event.actor for event in events_api.accepted] == [("42", "user")]
+
+
+def test_an_id_callable_returning_something_else_is_logged_not_raised(
+    settings: Any, events_settings: dict[str, Any], events_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: object()}
+    assert Client().get("/t/whoami/").status_code == 200
+    assert [event.actor[1] for event in events_api.accepted] == ["service"]
+    assert any("BC_EVENTS['USER_ID'] returned" in record.getMessage() for record in caplog.records)
+
+
+def test_an_api_url_that_cannot_work_stops_the_start_up(events_settings: dict[str, Any]) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from bc_events.django.settings import read_settings
+
+    with pytest.raises(ImproperlyConfigured, match=r"BC_EVENTS\['API_URL'\].*absolute"):
+        read_settings({**events_settings, "API_URL": "events.internal:8080"})
 
 
 @pytest.mark.parametrize("server", SERVERS)

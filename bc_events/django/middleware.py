@@ -107,7 +107,9 @@ class EventsMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        """Remember that the view raised, even if another middleware turns it into a success."""
+        """Remember that the view raised, even if a middleware listed before this one turns it into
+        a success.  Django asks ``process_exception`` from the last middleware up and stops at the
+        first that answers, so this middleware must come last in ``MIDDLEWARE`` to always be asked."""
         setattr(request, _FAILED, True)
 
 

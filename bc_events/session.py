@@ -188,12 +188,16 @@ class EventSession:
             if self._rollbacks == rollbacks:
                 self._queue[:0] = events
 
+    def _queued_count(self) -> int:
+        """How many events are still queued (0 for a session whose ``__init__`` failed)."""
+        return len(getattr(self, "_queue", ()))
+
     def __del__(self) -> None:
         # Like an unclosed file: events still queued when the session goes away are lost.
-        queue = getattr(self, "_queue", None)
-        if queue:
+        queued = self._queued_count()
+        if queued:
             warnings.warn(
-                f"session of job {self.job_id!r} dropped with {len(queue)} event(s) still queued: "
+                f"session of job {self.job_id!r} dropped with {queued} event(s) still queued: "
                 "call flush() to deliver them or rollback() to drop them",
                 ResourceWarning,
                 source=self,

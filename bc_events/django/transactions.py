@@ -158,6 +158,9 @@ class TransactionAwareSession(EventSession):
             if self._rollbacks_seen == rollbacks:
                 self._entries[:0] = [(event, _RELEASED) for event in events]
 
+    def _queued_count(self) -> int:
+        return len(getattr(self, "_entries", ()))
+
     def rollback(self) -> None:
         """Drop every queued event, held back or not; a flush in flight starts no further request."""
         with self._entries_lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Iterable, Iterator
 
 import events_gen
@@ -81,3 +83,20 @@ def test_the_derived_classes_are_built_once() -> None:
     derived = transaction_aware_client(events_gen.EventClient)
     assert issubclass(derived.session_class, events_gen.EventSession)
     assert issubclass(derived.session_class, TransactionAwareSession)
+
+
+def test_a_session_dropped_with_events_still_queued_warns(events_api: EventsAPIServer) -> None:
+    client = transaction_aware_client(events_gen.EventClient)(events_api.url, "PolicyService", retry=FAST)
+    sessions = [client.service_session("job-9")]
+    emit(sessions[0], "lost")
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sessions.clear()
+        gc.collect()
+    messages = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert messages == [
+        "session of job 'job-9' dropped with 1 event(s) still queued: "
+        "call flush() to deliver them or rollback() to drop them"
+    ]
+    client.close()

@@ -18,7 +18,6 @@ only (asyncio): no dependency.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -32,6 +31,7 @@ from bc_events.unit_of_work import (
     OnUndelivered,
     finish,
     open_session,
+    run_off_the_loop,
 )
 
 __all__ = ["EventsMiddleware"]
@@ -98,10 +98,7 @@ class EventsMiddleware:
             return
         if not session.events:
             return  # nothing to deliver: spare the request a hop to a worker thread
-        finish_in_thread = functools.partial(
-            finish, session, succeeded=True, on_undelivered=self._on_undelivered
-        )
-        await asyncio.get_running_loop().run_in_executor(None, finish_in_thread)
+        await run_off_the_loop(finish, session, succeeded=True, on_undelivered=self._on_undelivered)
 
 
 _FINAL_BODY_TYPES = frozenset({"http.response.body", "http.response.pathsend", "http.response.zerocopysend"})

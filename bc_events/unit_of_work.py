@@ -16,11 +16,15 @@ the work is over; they share these steps:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
 
 from bc_events.client import EventClient
 from bc_events.errors import PublishError
@@ -101,6 +105,30 @@ def report_undelivered(
         on_undelivered(error)
     except Exception:
         logger.exception("bc_events: the on_undelivered callback raised")
+
+
+FLUSH_THREADS = 8
+"""Threads that flush for asyncio servers: a slow Events API holds these, never the loop's default
+executor, which asyncio itself needs (``getaddrinfo``) and other libraries share."""
+
+_flush_pool: tuple[int, ThreadPoolExecutor] | None = None
+_flush_pool_lock = threading.Lock()
+
+
+def _flush_executor() -> ThreadPoolExecutor:
+    """This process's flush threads (a forked child makes its own: it inherits no threads)."""
+    global _flush_pool
+    with _flush_pool_lock:
+        if _flush_pool is None or _flush_pool[0] != os.getpid():
+            executor = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="bc-events-flush")
+            _flush_pool = (os.getpid(), executor)
+        return _flush_pool[1]
+
+
+async def run_off_the_loop(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run a blocking ``function`` (a flush) in the flush threads and wait for it without blocking."""
+    call = functools.partial(function, *args, **kwargs)
+    await asyncio.get_running_loop().run_in_executor(_flush_executor(), call)
 
 
 class LazyClient(Generic[ClientT]):

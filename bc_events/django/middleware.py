@@ -48,7 +48,7 @@ from bc_events.context import bind_session
 from bc_events.django.settings import EventsSettings, events_settings
 from bc_events.django.transactions import open_transactions
 from bc_events.session import EventSession
-from bc_events.unit_of_work import finish, open_session
+from bc_events.unit_of_work import finish, open_session, run_off_the_loop
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -103,7 +103,7 @@ class EventsMiddleware:
         if not _succeeded(request, response):
             session.rollback()
         elif session.events:  # the flush may wait on the network: off the event loop
-            await sync_to_async(end_request, thread_sensitive=False)(session, config, succeeded=True)
+            await run_off_the_loop(end_request, session, config, succeeded=True)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

@@ -200,3 +200,40 @@ def test_a_body_cut_short_rolls_back(events_client: EventClient, api: EventsAPIS
     for app in (partial, whole):
         TestClient(EventsMiddleware(app, events_client)).get("/")  # type: ignore[arg-type]
     assert ids(api) == ["whole"]
+
+
+def test_slow_flushes_leave_the_loop_s_default_executor_free(
+    events_client: EventClient, api: EventsAPIServer
+) -> None:
+    """asyncio's own getaddrinfo (and other libraries) use the default executor: flushes must not fill it."""
+    import asyncio
+    import time
+
+    async def publishing(scope: dict[str, object], receive: object, send: object) -> None:
+        bc_events.current_session().publish(action="Created", entity="Test", data={"id": "slow"})
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    middleware = EventsMiddleware(publishing, events_client)  # type: ignore[arg-type]
+    api.faults.delay(0.6, times=12)  # under FAST.attempt_timeout: each is delivered once
+
+    async def request() -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: object) -> None:
+            pass
+
+        await middleware({"type": "http", "headers": []}, receive, send)
+
+    async def main() -> float:
+        requests = [asyncio.create_task(request()) for _ in range(12)]
+        await asyncio.sleep(0.3)  # every flush is waiting on the slow API now
+        started = time.monotonic()
+        await asyncio.get_running_loop().getaddrinfo("localhost", 80)
+        took = time.monotonic() - started
+        await asyncio.gather(*requests)
+        return took
+
+    assert asyncio.run(main()) < 0.5  # queued behind the flushes, it took 0.9 s
+    assert len(api.accepted) == 12

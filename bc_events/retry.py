@@ -8,6 +8,7 @@ they decide nothing about retrying themselves.
 
 from __future__ import annotations
 
+import math
 import random
 import ssl
 from dataclasses import dataclass
@@ -49,11 +50,18 @@ class RetryPolicy:
     """Per-record results of a bulk reply that are retried (with only those records)."""
 
     def __post_init__(self) -> None:
-        if not self.total_time > 0 or not self.attempt_timeout > 0:
-            raise ValueError(
-                f"RetryPolicy: total_time ({self.total_time}) and attempt_timeout "
-                f"({self.attempt_timeout}) must be positive numbers of seconds"
-            )
+        for name in ("total_time", "attempt_timeout"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 < value < math.inf):
+                raise ValueError(
+                    f"RetryPolicy: {name} must be a positive, finite number of seconds, got {value!r}"
+                )
+        for name in ("initial_backoff", "max_backoff", "jitter"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 <= value < math.inf):
+                raise ValueError(
+                    f"RetryPolicy: {name} must be a finite number of seconds >= 0, got {value!r}"
+                )
 
     def is_retryable_reply(self, status: int, error_type: object) -> bool:
         """Whether a reply that did not accept the request's events is worth sending again."""

@@ -144,6 +144,15 @@ def test_retry_policy_rejects_times_that_are_not_positive() -> None:
         RetryPolicy(total_time=0)
     with pytest.raises(ValueError, match="attempt_timeout"):
         RetryPolicy(attempt_timeout=-1)
+    with pytest.raises(ValueError, match="total_time"):
+        RetryPolicy(total_time=float("inf"))  # no bound at all
+
+
+@pytest.mark.parametrize("field", ["initial_backoff", "max_backoff", "jitter"])
+@pytest.mark.parametrize("value", [-1.0, float("inf"), float("nan")])
+def test_retry_policy_rejects_waits_that_sleep_could_not_take(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        RetryPolicy(**{field: value})  # type: ignore[arg-type]
 
 
 # --- at most MAX_REPLY_BYTES of a reply are read -----------------------------------------------

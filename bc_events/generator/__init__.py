@@ -8,12 +8,14 @@ Each step hands a finished value to the next::
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from bc_events import __version__
+from bc_events.errors import TopicDefinitionError
 from bc_events.generator.checks import check_topic
 from bc_events.generator.diagnostics import WarningLog
 from bc_events.generator.load import load_topics
@@ -22,6 +24,7 @@ from bc_events.generator.naming import ClassOptionError, check_class_options, da
 from bc_events.generator.render import render_module
 from bc_events.generator.schema import SchemaConverter
 from bc_events.generator.typetable import TypeTable
+from bc_events.validation import PayloadValidator
 
 __all__ = ["ClassOptionError", "Options", "generate"]
 
@@ -61,6 +64,8 @@ def generate(
         for topic in by_name
     }
     payloads = [converted[topic.name] for topic in definitions.topics]
+    for topic in definitions.topics:  # what EventClient compiles at start-up must compile here too
+        PayloadValidator(topic, definitions.source)
     log.finish()
     topics, objects, aliases, forward = plan_module(definitions, payloads, options)
     module = ModuleSpec(
@@ -75,4 +80,19 @@ def generate(
         forward=forward,
         embedded=loaded.embedded,
     )
-    return render_module(module)
+    text = render_module(module)
+    _check_python_can_parse(text, definitions.source)
+    return text
+
+
+def _check_python_can_parse(text: str, source: str) -> None:
+    """Python's parser has limits of its own (200 nested brackets): a module it refuses is not written."""
+    try:
+        compile(text, "<generated>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, RecursionError, MemoryError) as error:
+        reason = error.msg if isinstance(error, SyntaxError) else type(error).__name__
+        raise TopicDefinitionError(
+            f"the generated module would not parse ({reason}): the schemas nest too deeply for Python; "
+            "flatten them with definitions and $ref",
+            source=source,
+        ) from None

@@ -73,9 +73,11 @@ CASES = {
     "stdin": Case("-", 0, stdin="good.yaml"),
     "stdin_bad": Case("-", 2, 3, "Action must match", stdin="bad_action.yaml"),
     "stdin_not_utf8": Case("-", 2, None, "not UTF-8", stdin="non_utf8.yaml"),
-    "deep_250": Case("deep_250.yaml", 0),
-    "deep_330": Case("deep_330.yaml", 0),
-    "deep_490": Case("deep_490.yaml", 0),  # nearly as deep as YAML allows in flow style
+    "deep_120": Case("deep_120.yaml", 0),
+    # The runtime's validator refuses schemas 128 or more levels deep at start-up: so does the generator.
+    "deep_250": Case("deep_250.yaml", 2, 3, "Recursion limit reached"),
+    "deep_330": Case("deep_330.yaml", 2, 3, "Recursion limit reached"),
+    "deep_490": Case("deep_490.yaml", 2, 3, "Recursion limit reached"),  # nearly YAML's flow-style limit
     "deep_1000": Case("deep_1000.yaml", 2, 3, "nesting depth"),
     # Reported by the topic-file loader (shared with the runtime):
     "recursive_alias": Case("recursive_alias.yaml", 2, 3),
@@ -147,3 +149,40 @@ def test_the_case_folder_and_the_table_agree() -> None:
     files = {case.file for case in CASES.values() if not case.file.startswith(("deep_", "no_such", "-"))}
     files |= {case.stdin for case in CASES.values() if case.stdin}
     assert files == set(os.listdir(CASES_DIR))
+
+
+def _nested_arrays(levels: int) -> str:
+    schema = "{}"
+    for _ in range(levels):
+        schema = "{type: array, items: " + schema + "}"
+    return (
+        "DefaultCategory: testing\nTopics:\n  - Action: Created\n    Entity: Thing\n"
+        f"    Schema: {{type: object, properties: {{a: {schema}}}}}\n"
+    )
+
+
+def test_a_module_python_could_not_parse_is_not_written(tmp_path: Path) -> None:
+    """Python's parser stops at 200 nested brackets: the generator says so instead of writing it."""
+    topics, output = tmp_path / "topics.yaml", tmp_path / "events_gen.py"
+    topics.write_text(_nested_arrays(200), encoding="utf-8")
+    result = subprocess.run([GENERATOR, str(topics), "-o", str(output)], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "would not parse (too many nested parentheses)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output.exists()
+    topics.write_text(_nested_arrays(150), encoding="utf-8")
+    assert subprocess.run([GENERATOR, str(topics), "-o", str(output)], capture_output=True).returncode == 0
+
+
+def test_a_schema_the_runtime_would_refuse_at_start_up_is_refused(tmp_path: Path) -> None:
+    topics = tmp_path / "topics.yaml"
+    topics.write_text(
+        "DefaultCategory: testing\nTopics:\n  - Action: Created\n    Entity: Thing\n    Schema:\n"
+        "      $schema: 'https://json-schema.org/draft/2020-12/schema'\n"
+        "      type: object\n      properties: {a: {$dynamicRef: '#meta'}}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run([GENERATOR, str(topics), "-o", "-"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"bc-events-gen: {topics}:5: topic testing.ThingCreated: ")
+    assert "Anchor 'meta' does not exist" in result.stderr

@@ -65,6 +65,12 @@ def main(
     except (TopicDefinitionError, _BadInput) as error:
         click.echo(f"{_PROG}: {error}", err=True)
         sys.exit(2)
+    except RecursionError:  # exit 1 would read as "breaking"
+        click.echo(
+            f"{_PROG}: the schemas nest too deeply to compare; flatten them with definitions and $ref",
+            err=True,
+        )
+        sys.exit(2)
     breaking = [f for f in findings if allow_undecided is False or f.undecided is None]
     _report(findings, output_format, mode)
     sys.exit(1 if breaking else 0)

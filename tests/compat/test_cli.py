@@ -204,3 +204,16 @@ def test_against_outside_a_git_repository(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("bc-events-compat: not a git repository")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_schemas_too_deep_to_compare_are_bad_input_not_a_verdict(tmp_path: Path) -> None:
+    schema = "{}"
+    for _ in range(196):
+        schema = "{type: array, items: " + schema + "}"
+    schema = "{type: object, properties: {a: " + schema + "}}"
+    text = f"DefaultCategory: testing\nTopics:\n  - Action: Created\n    Entity: Thing\n    Schema: {schema}"
+    topics = write(tmp_path, "topics.yaml", text)
+    result = run(topics, topics, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr  # 1 would read as "breaking"
+    assert "Traceback" not in result.stderr
+    assert "nest too deeply to compare" in result.stderr

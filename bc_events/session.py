@@ -141,8 +141,7 @@ class EventSession:
         if self.publish_immediately:
             self.client.transport.send([event])
             return
-        with self._queue_lock:
-            self._queue.append(event)
+        self._enqueue(event)
 
     def flush(self) -> None:
         """Deliver every queued event.
@@ -154,9 +153,7 @@ class EventSession:
         flush was running: then they are dropped too.
         """
         with self._flush_lock:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
-                rollbacks = self._rollbacks
+            batch, rollbacks = self._take_batch()
             if not batch:
                 return
             try:
@@ -181,6 +178,21 @@ class EventSession:
         with self._queue_lock:
             self._queue.clear()
             self._rollbacks += 1
+
+    # The queue's three operations, the only code that touches it: a subclass that keeps its
+    # events elsewhere (bc_events.django holds back those of uncommitted transactions)
+    # overrides these and ``events``/``rollback``, and inherits publish() and flush() whole.
+
+    def _enqueue(self, event: Event) -> None:
+        """Queue a validated event (called in the publishing thread)."""
+        with self._queue_lock:
+            self._queue.append(event)
+
+    def _take_batch(self) -> tuple[list[Event], int]:
+        """What a flush sends now, taken off the queue, and the rollback count it was taken at."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+            return batch, self._rollbacks
 
     def _requeue(self, events: list[Event], rollbacks: int) -> None:
         """Put undelivered ``events`` back in front, unless a rollback happened since they were taken."""

@@ -35,14 +35,12 @@ import os
 import threading
 import types
 import weakref
-from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from bc_events.client import EventClient
-from bc_events.errors import PublishError
 from bc_events.event import Event
 from bc_events.session import EventSession
 
@@ -95,28 +93,8 @@ class TransactionAwareSession(EventSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._entries: list[tuple[Event, _Mark]] = []
-        self._rollbacks_seen = 0  # a flush puts back what failed only if no rollback() happened meanwhile
         self._entries_lock = threading.Lock()
-        self._sending_lock = threading.Lock()
         _live.add(self)
-
-    def publish(
-        self,
-        *,
-        action: str,
-        entity: str,
-        data: Mapping[str, Any],
-        category: str | None = None,
-    ) -> None:
-        """Validate and queue the event, remembering the transactions it was published in."""
-        mark = _mark_for_open_transactions()
-        with self._entries_lock:
-            # The base class validates and builds the event; there is no public way to take
-            # one event back, so it is taken with the (otherwise empty) queue, under our lock.
-            super().publish(action=action, entity=entity, data=data, category=category)
-            queued = super().events
-            super().rollback()
-            self._entries.extend((event, mark) for event in queued)
 
     @property
     def events(self) -> list[Event]:
@@ -130,50 +108,39 @@ class TransactionAwareSession(EventSession):
         with self._entries_lock:
             return sum(1 for _, mark in self._entries if not mark.released)
 
-    def flush(self) -> None:
-        """Deliver the queued events whose transactions committed (or that had none).
-
-        Same contract as ``EventSession.flush``: on ``PublishError`` exactly the
-        undelivered events stay queued, oldest first, unless ``rollback()`` was
-        called meanwhile, which also stops the flush from starting more requests.
-        """
-        with self._sending_lock:
-            with self._entries_lock:
-                ready = [event for event, mark in self._entries if mark.released]
-                self._entries = [(event, mark) for event, mark in self._entries if not mark.released]
-                rollbacks = self._rollbacks_seen
-            if not ready:
-                return
-            try:
-                self.client.transport.send(ready, cancelled=lambda: self._rollbacks_seen != rollbacks)
-            except PublishError as error:
-                self._put_back(error.undelivered, rollbacks)
-                raise
-            except BaseException:
-                self._put_back(ready, rollbacks)  # unknown outcome: keep everything (at-least-once)
-                raise
-
-    def _put_back(self, events: list[Event], rollbacks: int) -> None:
-        with self._entries_lock:
-            if self._rollbacks_seen == rollbacks:
-                self._entries[:0] = [(event, _RELEASED) for event in events]
-
-    def _queued_count(self) -> int:
-        return len(getattr(self, "_entries", ()))
-
     def rollback(self) -> None:
         """Drop every queued event, held back or not; a flush in flight starts no further request."""
         with self._entries_lock:
             self._entries.clear()
-            self._rollbacks_seen += 1
-            super().rollback()
+            super().rollback()  # counts the rollback, under our lock: _take_batch reads the count
+
+    # The queue's operations (see EventSession): publish() and flush() are inherited whole.
+
+    def _enqueue(self, event: Event) -> None:
+        mark = _mark_for_open_transactions()  # the publishing thread's open transactions
+        with self._entries_lock:
+            self._entries.append((event, mark))
+
+    def _take_batch(self) -> tuple[list[Event], int]:
+        """The events whose transactions committed (or that had none); the others stay queued."""
+        with self._entries_lock:
+            ready = [event for event, mark in self._entries if mark.released]
+            self._entries = [(event, mark) for event, mark in self._entries if not mark.released]
+            return ready, self._rollbacks
+
+    def _requeue(self, events: list[Event], rollbacks: int) -> None:
+        with self._entries_lock:
+            if self._rollbacks == rollbacks:
+                self._entries[:0] = [(event, _RELEASED) for event in events]
+
+    def _queued_count(self) -> int:
+        return len(getattr(self, "_entries", ()))
 
 
 def _renew_locks_after_fork() -> None:
     """In a forked child no thread is left to release a lock that a parent thread held at the fork."""
     for session in list(_live):
         session._entries_lock = threading.Lock()
-        session._sending_lock = threading.Lock()
 
 
 _live: weakref.WeakSet[TransactionAwareSession] = weakref.WeakSet()

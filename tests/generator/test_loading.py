@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -101,34 +97,6 @@ def test_bad_yaml_exits_2_with_one_line_naming_the_node(tmp_path: Path, case: st
         topic = " topic testing.TestDeleted:"
     assert message.startswith(f"bc-events-gen: {path}:{line}:{topic} "), message
     assert problem in message
-
-
-@pytest.fixture
-def schema_server() -> Iterator[tuple[str, list[str]]]:
-    """A local HTTP server that would serve any schema; yields its URL and the requests it received."""
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            body = json.dumps({"type": "object"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.mark.parametrize("keyword", ["$schema", "$ref"])

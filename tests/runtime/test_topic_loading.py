@@ -11,9 +11,6 @@ import logging
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -219,35 +216,6 @@ def test_the_draft_named_is_the_draft_used(tmp_path: Path) -> None:
     with pytest.raises(EventValidationError):
         session.publish(action="Created", entity="Test", data={"n": 5})
     assert 'true is not of type "number"' in load_error(tmp_path, topics(f"Schema: {schema}\n"))
-
-
-@pytest.fixture
-def schema_server() -> Iterator[tuple[str, list[str]]]:
-    """A local HTTP server that would serve any schema; yields its URL and the requests it received."""
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            body = json.dumps({"type": "object"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -63,7 +63,9 @@ def _tracked(output: str, created: bool) -> int:
             timeout=60,
         )
     except OSError as error:
-        print(f"{_PROG}: cannot run git to see whether {output} is tracked: {error.strerror}", file=sys.stderr)
+        print(
+            f"{_PROG}: cannot run git to see whether {output} is tracked: {error.strerror}", file=sys.stderr
+        )
         return 1
     if result.returncode == 0:
         return 0

@@ -18,7 +18,9 @@ from generator_support import BIN, EXAMPLE, ROOT, run
 
 from bc_events.generator.hook import output_of
 
-HOOK = next(h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "bc-events-gen")
+HOOK = next(
+    h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "bc-events-gen"
+)
 MODULE = "events_gen.py"
 
 
@@ -121,5 +123,7 @@ def test_bad_topics_fail_with_the_generator_s_message_and_no_tracking_complaint(
         (["topics.yaml", "--strict"], None),
     ],
 )
-def test_the_output_is_read_from_the_arguments_as_click_reads_it(arguments: list[str], output: str | None) -> None:
+def test_the_output_is_read_from_the_arguments_as_click_reads_it(
+    arguments: list[str], output: str | None
+) -> None:
     assert output_of(arguments) == output

@@ -40,7 +40,9 @@ def runtime_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_environment_really_lacks_the_generator_extra(runtime_only: Path) -> None:
-    result = _run(runtime_only / "python", "-c", "import bc_events, bc_events.testing, bc_events.compat; import click")
+    result = _run(
+        runtime_only / "python", "-c", "import bc_events, bc_events.testing, bc_events.compat; import click"
+    )
     assert "No module named 'click'" in result.stderr, result.stderr
 
 

@@ -6,7 +6,7 @@ wants is that of the schema node describing it (``amount:`` under
 ``items``, ``patternProperties`` and ``additionalProperties``, into local
 ``$ref`` targets and the members of ``allOf``/``anyOf``/``oneOf``, as far as
 the schema spells it out; where it stops (a property only the other side
-declares), the deepest node reached is the answer.
+declares), the deepest node reached is the answer (its ``properties``, if any).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ Path = tuple[str | int, ...]
 
 def finding_line(topic: Topic, steps: Sequence[str]) -> int | None:
     """The line of the schema node for payload ``steps``; the topic's line for the whole payload."""
-    path = schema_path(topic.schema, steps)
-    return topic.line_at(path) if path else topic.line
+    if not steps:
+        return topic.line
+    return topic.line_at(schema_path(topic.schema, steps))
 
 
 def schema_path(root: Mapping[str, Any], steps: Sequence[str]) -> Path:
@@ -36,7 +37,10 @@ def schema_path(root: Mapping[str, Any], steps: Sequence[str]) -> Path:
     path: Path = ()
     for step in steps:
         found = _step(root, node, path, step, depth=0)
-        if found is None:
+        if found is None:  # e.g. a property only OLD declares: where NEW declares its others
+            node, path = _resolved(root, node, path)
+            if isinstance(node, Mapping) and isinstance(node.get("properties"), Mapping):
+                path = (*path, "properties")
             break
         node, path = found
     return path

@@ -65,8 +65,8 @@ def test_findings_lines_summary_and_exit_code(tmp_path: Path) -> None:
     result = run(old, new)
     assert result.returncode == 1, result.stderr
     unindented = [line for line in result.stdout.splitlines() if not line.startswith(" ")]  # ways forward
-    assert unindented[:3] == [
-        f'{new}:9: topic testing.InvoiceCreated: $.state: value "paid" added (breaks forward)',  # the property
+    assert unindented[:3] == [  # the line of the property, not of the topic
+        f'{new}:9: topic testing.InvoiceCreated: $.state: value "paid" added (breaks forward)',
         f"{old}:11: topic testing.InvoiceDeleted: $: topic removed (breaks backward)",
         "2 finding(s) in 2 topics: 1 break backward, 1 break forward (full)",
     ]

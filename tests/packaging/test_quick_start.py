@@ -181,7 +181,7 @@ def _free_port() -> int:
 
 
 def run_quick_start(project: Project) -> None:
-    """Every block in order; then the Django view, through Django's test client, against a local Events API."""
+    """Every block in order; then the Django view, with Django's test client, against a local Events API."""
     (project.directory / "signup").mkdir(parents=True)
     (project.directory / "signup" / "__init__.py").write_text("")
     (project.directory / "signup" / "settings.py").write_text(DJANGO_BASE)

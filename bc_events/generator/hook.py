@@ -61,6 +61,7 @@ def _tracked(output: str, created: bool) -> int:
             text=True,
             check=False,
             timeout=60,
+            env={**os.environ, "LC_ALL": "C"},  # git's messages in English, as read below
         )
     except OSError as error:
         print(
@@ -69,6 +70,10 @@ def _tracked(output: str, created: bool) -> int:
         return 1
     if result.returncode == 0:
         return 0
+    if "did not match any file" not in result.stderr:  # not a repository, or git itself failed
+        detail = (result.stderr.strip().splitlines() or ["git failed"])[-1]
+        print(f"{_PROG}: cannot see whether git tracks {output}: {detail}", file=sys.stderr)
+        return 1
     what = "created" if created else "wrote"
     print(
         f"{_PROG}: {what} {output}, which git does not track: `git add {output}` and commit it "

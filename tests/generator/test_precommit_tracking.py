@@ -16,7 +16,7 @@ import pytest
 import yaml
 from generator_support import BIN, EXAMPLE, ROOT, run
 
-from bc_events.generator.hook import output_of
+from bc_events.generator.hook import main, output_of
 
 HOOK = next(
     h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "bc-events-gen"
@@ -127,3 +127,17 @@ def test_the_output_is_read_from_the_arguments_as_click_reads_it(
     arguments: list[str], output: str | None
 ) -> None:
     assert output_of(arguments) == output
+
+
+def test_outside_a_git_repository_the_hook_says_it_cannot_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(EXAMPLE / "topics.yaml", tmp_path / "topics.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    assert main(["topics.yaml", "-o", MODULE]) == 1
+    assert (tmp_path / MODULE).read_bytes() == (EXAMPLE / MODULE).read_bytes()
+    error = capsys.readouterr().err
+    assert error.startswith(
+        f"bc-events-gen: cannot see whether git tracks {MODULE}: fatal: not a git repository"
+    )

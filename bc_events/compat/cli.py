@@ -1,22 +1,21 @@
 """``bc-events-compat``: the command line.
 
-Exit codes: 0 compatible in the mode asked, 1 breaking (or, without
-``--allow-undecided``, not provably compatible), 2 bad input or usage (one
-``file:line: topic X: problem`` line, never a traceback).
+Exit codes: 0 compatible in the mode asked (acknowledged breaks included), 1
+breaking (or, without ``--allow-undecided``, not provably compatible), 2 bad
+input or usage (one ``file:line: topic X: problem`` line, never a traceback).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
-from collections import Counter
 
 import click
 
 from bc_events import __version__
+from bc_events.compat import ack, report
 from bc_events.compat.compare import MODES, Finding, compare
 from bc_events.errors import TopicDefinitionError
 from bc_events.topics import TopicDefinitions, load_topic_definitions
@@ -39,9 +38,21 @@ class _BadInput(Exception):
 @click.option(
     "--allow-undecided", is_flag=True, help="Do not count what cannot be proven compatible as breaking."
 )
+@click.option(
+    "--ack",
+    "ack_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Breaking changes shipped on purpose (default: NEW's name with .compat-ack.yaml, if it exists).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name=_PROG)
 def main(
-    files: tuple[str, ...], against: str | None, mode: str, output_format: str, allow_undecided: bool
+    files: tuple[str, ...],
+    against: str | None,
+    mode: str,
+    output_format: str,
+    allow_undecided: bool,
+    ack_file: str | None,
 ) -> None:
     """Check that NEW topic definitions are compatible with OLD ones.
 
@@ -52,17 +63,19 @@ def main(
     backward: every payload valid under OLD is valid under NEW (old publishers keep working);
     forward: every payload valid under NEW is valid under OLD (old consumers accept new events);
     full: both.
+
+    Each breaking finding says how to go forward: the compatible change, the
+    mode in which it is no break, or acknowledging it in the acknowledgement
+    file (entries with Topic, Path and Reason) to ship it on purpose.
     """
     if against is None and len(files) != 2:
         raise click.UsageError("give OLD.yaml and NEW.yaml, or --against REV and the topic file(s)")
     try:
-        pairs = [_against(against, path) for path in files] if against else [(_load(files[0]), files[1])]
-        findings: list[Finding] = []
-        for old, new_path in pairs:
-            new = _load(new_path)  # checked even when there is nothing to compare it with
-            if old is not None:
-                findings.extend(compare(old, new, mode))
-    except (TopicDefinitionError, _BadInput) as error:
+        pairs: list[tuple[TopicDefinitions | None, str]] = (
+            [_against(against, path) for path in files] if against else [(_load(files[0]), files[1])]
+        )
+        verdict = _judge(pairs, mode, ack_file)
+    except (TopicDefinitionError, _BadInput, ack.AckError) as error:
         click.echo(f"{_PROG}: {error}", err=True)
         sys.exit(2)
     except RecursionError:  # exit 1 would read as "breaking"
@@ -71,9 +84,33 @@ def main(
             err=True,
         )
         sys.exit(2)
-    breaking = [f for f in findings if allow_undecided is False or f.undecided is None]
-    _report(findings, output_format, mode)
-    sys.exit(1 if breaking else 0)
+    for warning in report.stale(verdict, _PROG):
+        click.echo(warning, err=True)
+    if output_format == "json":
+        click.echo(report.as_json(verdict))
+    else:
+        click.echo("\n".join(report.text(verdict, mode)))
+    sys.exit(1 if verdict.breaking(allow_undecided) else 0)
+
+
+def _judge(
+    pairs: list[tuple[TopicDefinitions | None, str]], mode: str, ack_file: str | None
+) -> report.Verdict:
+    """Compare each pair and sort the findings by the acknowledgement file(s)."""
+    verdict = report.Verdict()
+    files: dict[str, list[ack.Acknowledgement]] = {}
+    used: dict[str, set[int]] = {}
+    for old, new_path in pairs:
+        new = _load(new_path)  # checked even when there is nothing to compare it with
+        findings: list[Finding] = compare(old, new, mode) if old is not None else []
+        path = ack_file or ack.beside(new_path)
+        if path not in files:
+            files[path], used[path] = ack.load(path, required=path == ack_file), set()
+        used[path] |= verdict.add(findings, files[path], path)
+    verdict.stale = [
+        a for path, entries in files.items() for i, a in enumerate(entries) if i not in used[path]
+    ]
+    return verdict
 
 
 def _load(source: str | io.StringIO) -> TopicDefinitions:
@@ -123,25 +160,3 @@ def _git(directory: str, *args: str, problem: str) -> str:
         detail = result.stderr.strip().splitlines()
         raise _BadInput(f"{problem}: {detail[-1]}" if detail and problem else problem or "git failed")
     return result.stdout
-
-
-def _report(findings: list[Finding], output_format: str, mode: str) -> None:
-    if output_format == "json":
-        click.echo(json.dumps([finding.as_json() for finding in findings], indent=2))
-        return
-    for finding in findings:
-        click.echo(str(finding))
-    click.echo(_summary(findings, mode))
-
-
-def _summary(findings: list[Finding], mode: str) -> str:
-    if not findings:
-        return f"compatible ({mode})"
-    topics = len({f.topic for f in findings})
-    by_direction = Counter(f.breaks for f in findings)
-    undecided = sum(1 for f in findings if f.undecided)
-    parts = [f"{count} break {direction}" for direction, count in sorted(by_direction.items())]
-    if undecided:
-        parts.append(f"{undecided} cannot be proven compatible")
-    noun = "topic" if topics == 1 else "topics"
-    return f"{len(findings)} finding(s) in {topics} {noun}: {', '.join(parts)} ({mode})"

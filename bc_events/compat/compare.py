@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bc_events.compat.lines import finding_line
 from bc_events.compat.same import Sameness
 from bc_events.compat.schema import SchemaProblem, Space
 from bc_events.compat.subset import Checker, Difference
@@ -138,7 +139,7 @@ def _unique(differences: list[Difference]) -> list[Difference]:
 def _finding(topic: Topic, source: str, direction: str, difference: Difference) -> Finding:
     return Finding(
         source,
-        topic.line,
+        finding_line(topic, difference.path),  # the property's line, not the topic's
         topic.name,
         payload_path(difference.path),
         difference.change,

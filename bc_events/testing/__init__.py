@@ -15,7 +15,8 @@ runs one from the command line.
 The server implements ``POST /events`` (one envelope) and ``POST /events/bulk/``
 (a JSON list of envelopes, at most 250), checks every envelope and the
 ``x-britecore-job-id`` header, answers malformed requests with 400 and a JSON
-``errorType``, and records what it accepted.  ``api.faults`` makes it misbehave
+``errorType``, and records what it accepted (``GET /events`` lists it as JSON,
+``DELETE /events`` forgets it).  ``api.faults`` makes it misbehave
 (throttling, 5xx, 429, partial bulk failures, slow replies, dropped connections,
 replies that do not fit) for the next N requests.  Only the standard library is
 used, so importing this package needs neither pytest nor anything else.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import socketserver
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
@@ -53,6 +54,10 @@ class AcceptedEvent:
         """``(actor id, actor type)``."""
         return self.envelope["actor"]["id"], self.envelope["actor"]["type"]
 
+    def as_json(self) -> dict[str, Any]:
+        """What ``GET /events`` lists for this event: topic, job id, path and the envelope."""
+        return {"topic": self.topic, "job_id": self.job_id, "path": self.path, "envelope": self.envelope}
+
 
 @dataclass(frozen=True)
 class LoggedRequest:
@@ -96,6 +101,8 @@ class EventsAPIServer:
         self._serving: threading.Thread | None = None
         self._stopping = threading.Event()
         self._open: dict[socket.socket, threading.Thread] = {}
+        self.on_accept: Callable[[AcceptedEvent], None] | None = None
+        """Called with each accepted event, on the thread serving its request (the command line prints)."""
 
     # -- lifecycle
 
@@ -240,6 +247,9 @@ class EventsAPIServer:
         ]
         with self._lock:
             self._record.accepted += accepted
+        if self.on_accept is not None:
+            for event in accepted:
+                self.on_accept(event)
         if not request.bulk:
             return json_reply(200, {"status": SUCCESS})
         records = [failures.get(index, SUCCESS) for index in range(len(envelopes))]
@@ -248,6 +258,15 @@ class EventsAPIServer:
     def _log(self, request: LoggedRequest) -> None:
         with self._lock:
             self._record.log.append(request)
+
+    def _watch(self, method: str) -> Reply:
+        """``GET /events``: what was accepted, as JSON; ``DELETE /events``: forget it (faults stay armed)."""
+        with self._lock:
+            if method == "DELETE":
+                self._record = _Record()
+            accepted = list(self._record.accepted)
+        body = {"count": len(accepted), "events": [event.as_json() for event in accepted]}
+        return Reply(200, json.dumps(body).encode(), "application/json")
 
 
 @dataclass(frozen=True)
@@ -312,8 +331,13 @@ class _Handler(socketserver.StreamRequestHandler):
         if headers is None or not version.startswith("HTTP/1."):
             return self._send(error_reply(400, "BadRequest", "malformed HTTP request"), keep_alive=False)
         keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if method in ("GET", "DELETE") and target.partition("?")[0] == SINGLE_PATH:
+            length = headers.get("content-length", "")
+            self.rfile.read(int(length) if length.isdigit() else 0)  # a body, if any, means nothing here
+            return self._send(api._watch(method), keep_alive)
         if method != "POST":
-            return self._send(error_reply(405, "MethodNotAllowed", "only POST is served"), keep_alive)
+            problem = "only POST is served (and GET or DELETE /events, to watch or forget what was accepted)"
+            return self._send(error_reply(405, "MethodNotAllowed", problem), keep_alive)
         length = headers.get("content-length", "")
         if not length.isdigit():
             return self._send(error_reply(411, "LengthRequired", "Content-Length is required"), False)

@@ -64,8 +64,9 @@ def test_findings_lines_summary_and_exit_code(tmp_path: Path) -> None:
     old, new = write(tmp_path, "old.yaml", OLD), write(tmp_path, "new.yaml", NEW)
     result = run(old, new)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines() == [
-        f'{new}:3: topic testing.InvoiceCreated: $.state: value "paid" added (breaks forward)',
+    unindented = [line for line in result.stdout.splitlines() if not line.startswith(" ")]  # ways forward
+    assert unindented[:3] == [  # the line of the property, not of the topic
+        f'{new}:9: topic testing.InvoiceCreated: $.state: value "paid" added (breaks forward)',
         f"{old}:11: topic testing.InvoiceDeleted: $: topic removed (breaks backward)",
         "2 finding(s) in 2 topics: 1 break backward, 1 break forward (full)",
     ]
@@ -97,12 +98,14 @@ def test_json_format(tmp_path: Path) -> None:
     assert json.loads(result.stdout) == [
         {
             "file": new,
-            "line": 3,
+            "line": 9,
             "topic": "testing.InvoiceCreated",
             "path": "$.state",
             "change": 'value "paid" added',
             "breaks": "forward",
             "undecided": None,
+            "fix": 'add "paid" once the consumers accept it',
+            "acknowledged": None,
         }
     ]
 

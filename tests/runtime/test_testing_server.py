@@ -442,7 +442,7 @@ def test_pipelined_requests_on_one_connection(events_api: EventsAPIServer) -> No
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
-        (b"GET /events HTTP/1.1\r\nConnection: close\r\n\r\n", b"405"),
+        (b"PUT /events HTTP/1.1\r\nConnection: close\r\n\r\n", b"405"),  # GET /events lists what was accepted
         (b"POST /events HTTP/1.1\r\nConnection: close\r\nx-britecore-job-id: j\r\n\r\n", b"411"),
         (
             b"POST /events HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
@@ -451,7 +451,7 @@ def test_pipelined_requests_on_one_connection(events_api: EventsAPIServer) -> No
         (b"GARBAGE\r\n\r\n", b"400"),
         (b"POST /events HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
     ],
-    ids=["get", "no-length", "chunked", "garbage", "bad-header"],
+    ids=["put", "no-length", "chunked", "garbage", "bad-header"],
 )
 def test_requests_outside_the_protocol_get_an_error_reply(
     events_api: EventsAPIServer, request_bytes: bytes, status: bytes

@@ -566,3 +566,40 @@ def test_the_copy_is_the_plain_equivalent_and_encodes_to_the_same_bytes(
         allow_nan=False,
     )
     assert ours == expected.encode()
+
+
+# --- the envelope encoder -------------------------------------------------------------------------
+
+ENVELOPE = {
+    "category": "c",
+    "entity": "E",
+    "action": "A",
+    "actor_id": "a",
+    "actor_type": "service",
+    "job_id": "j",
+}
+
+
+def test_event_create_refuses_data_that_contains_itself_as_a_value_error() -> None:
+    """publish() never hands it such data (the walk refuses it first); a direct caller gets a ValueError."""
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="data contains itself or is nested too deeply for JSON"):
+        Event.create(**ENVELOPE, data={"loop": loop})
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        Event.create(**ENVELOPE, data={"x": float("nan")})
+    with pytest.raises(TypeError, match="Object of type date is not JSON serializable"):
+        Event.create(**ENVELOPE, data={"x": datetime.date(2024, 1, 1)})
+
+
+def test_without_the_native_encoder_the_documented_one_encodes_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bc_events import event as event_module
+
+    data = {"a": [1, -0.0, 1e300, True, None, "é\U0001f600\u2028"], "b": {"": 2**70}}
+    native = event_module._encode_data(data)
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    fallback = event_module._data_encoder()
+    assert fallback.__qualname__ == "JSONEncoder.encode"
+    assert fallback(data) == native == json.dumps(data, separators=(",", ":"))

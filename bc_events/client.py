@@ -80,7 +80,7 @@ class EventClient:
         try:
             return self.topic_table[name]
         except KeyError:
-            raise UnknownTopicError(name) from None
+            raise UnknownTopicError(name, known=self.topic_table) from None
 
     def validator(self, name: str) -> PayloadValidator:
         """The compiled payload validator of topic ``name``."""

@@ -123,7 +123,7 @@ class EventSession:
         (``PublishError`` if that fails).
         """
         topic = self.client.get_topic(category or self.client.default_category, entity, action)
-        self.client.validator(topic.name).validate(data)
+        data = self.client.validator(topic.name).validate(data)  # a plain-JSON snapshot of data
         try:
             event = Event.create(
                 category=topic.category,

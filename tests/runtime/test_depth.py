@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -97,6 +98,42 @@ def test_cyclic_data_is_a_clear_error(local_session: EventSession, make: Any, fi
     assert raised.value.field_path == field
     assert "contains itself (a reference cycle)" in str(raised.value)
     assert local_session.events == []
+
+
+def test_a_cycle_reachable_along_many_paths_is_found_at_once(local_session: EventSession) -> None:
+    """Two keys leading back to the same dict: walking every path to the limit would take 2**64 steps."""
+    loop: dict[str, Any] = {}
+    loop["left"] = loop
+    loop["right"] = loop
+    with pytest.raises(EventValidationError) as raised:
+        local_session.publish(action="Created", entity="Blob", data={"n": 1, "loop": loop})
+    assert raised.value.field_path == ("loop", "left")
+    assert "contains itself (a reference cycle)" in str(raised.value)
+
+
+def test_a_cycle_through_read_only_views_is_a_cycle(local_session: EventSession) -> None:
+    inner: dict[str, Any] = {}
+    view = MappingProxyType(inner)
+    inner["items"] = (1, view)
+    with pytest.raises(EventValidationError) as raised:
+        local_session.publish(action="Created", entity="Blob", data={"view": view})
+    assert raised.value.field_path == ("view", "items", 1)
+    assert "contains itself (a reference cycle)" in str(raised.value)
+
+
+def test_tuples_and_mapping_views_count_as_levels(local_session: EventSession) -> None:
+    def wrapped(containers: int) -> Any:
+        deep: Any = "leaf"
+        for level in range(containers):
+            deep = (deep,) if level % 2 else MappingProxyType({"k": deep})
+        return deep
+
+    local_session.publish(action="Created", entity="Blob", data={"deep": wrapped(MAX_DEPTH - 1)})
+    with pytest.raises(EventValidationError) as raised:
+        local_session.publish(action="Created", entity="Blob", data={"deep": wrapped(MAX_DEPTH)})
+    assert len(raised.value.field_path) == MAX_DEPTH
+    assert f"nested more than {MAX_DEPTH} levels deep" in str(raised.value)
+    assert len(local_session.events) == 1
 
 
 def _cyclic_dict() -> dict[str, Any]:

@@ -19,29 +19,21 @@ import io
 import math
 import os
 import socket
+import ssl
 import threading
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, LocationValueError, ProtocolError, ProxyError, SSLError
 
+from bc_events.delivery.messages import AttemptError, ErrorKind, RawReply
+from bc_events.delivery.replies import printable, retry_after_seconds
 from bc_events.wire import MAX_REPLY_BYTES
-
-
-@dataclass(frozen=True, slots=True)
-class RawReply:
-    """A reply as received: status, ``Retry-After``, and at most ``MAX_REPLY_BYTES`` of the body."""
-
-    status: int
-    body: bytes
-    retry_after: str | None = None
-    truncated: bool = False
-    """The body was longer than ``MAX_REPLY_BYTES``; ``body`` holds its beginning."""
 
 
 class ConnectionPool:
@@ -52,8 +44,16 @@ class ConnectionPool:
         self._manager = self._new_manager()
         _live_pools.add(self)
 
-    def post(self, url: str, body: bytes, headers: Mapping[str, str], deadline: float) -> RawReply:
-        """POST ``body``; raises urllib3's ``HTTPError`` (e.g. a timeout at ``deadline``) without a reply."""
+    def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], deadline: float
+    ) -> RawReply | AttemptError:
+        """POST ``body``: the reply, or the ``AttemptError`` the attempt ended with (e.g. a timeout)."""
+        try:
+            return self._post(url, body, headers, deadline)
+        except (HTTPError, OSError, http.client.HTTPException) as error:
+            return AttemptError(error_kind(error), printable(f"{type(error).__name__}: {error}", limit=300))
+
+    def _post(self, url: str, body: bytes, headers: Mapping[str, str], deadline: float) -> RawReply:
         budget = deadline - time.monotonic()
         if budget <= 0:
             raise urllib3.exceptions.TimeoutError("no time left for the attempt")
@@ -77,9 +77,10 @@ class ConnectionPool:
         if truncated:
             response.close()  # the rest stays unread, so the connection cannot be reused
         response.release_conn()
-        return RawReply(
-            response.status, data[:MAX_REPLY_BYTES], response.headers.get("Retry-After"), truncated
-        )
+        headers = response.headers
+        retry_after = retry_after_seconds(headers.get("Retry-After"), time.time())
+        location = headers.get("Location")
+        return RawReply(response.status, data[:MAX_REPLY_BYTES], retry_after, truncated, location)
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -180,3 +181,39 @@ class _HTTPPool(HTTPConnectionPool):
 
 class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _DeadlineHTTPSConnection  # pyright: ignore[reportAssignmentType]
+
+
+def error_kind(error: BaseException) -> ErrorKind:
+    """What kind of failure an exception of urllib3 (or of the socket under it) is."""
+    if isinstance(error, LocationValueError):
+        return ErrorKind.CONFIGURATION
+    if _is_tls_configuration_error(error):
+        return ErrorKind.TLS_CONFIGURATION
+    if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
+        return ErrorKind.TIMEOUT
+    if isinstance(error, ProtocolError | ProxyError | OSError | urllib3.exceptions.NewConnectionError):
+        return ErrorKind.CONNECT
+    return ErrorKind.PROTOCOL
+
+
+_CONFIGURATION_SSL_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNSUPPORTED_PROTOCOL"})
+"""OpenSSL reasons that mean the two sides cannot talk TLS at all (e.g. https to a plain-HTTP port)."""
+
+
+def _is_tls_configuration_error(error: BaseException) -> bool:
+    """A certificate that does not verify, or a server that does not speak TLS: retrying cannot help."""
+    if not isinstance(error, SSLError | ssl.SSLError):
+        return False
+    seen: list[BaseException] = [error]
+    for _ in range(16):  # urllib3 wraps ssl's error, in args or as the cause; never loop for ever
+        if not seen:
+            break
+        cause = seen.pop()
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(cause, ssl.SSLError) and cause.reason in _CONFIGURATION_SSL_REASONS:
+            return True
+        seen += [arg for arg in cause.args if isinstance(arg, BaseException)]
+        if cause.__cause__ is not None:
+            seen.append(cause.__cause__)
+    return False

@@ -1,29 +1,30 @@
 """Delivery of events: the Transport interface and the transports bc_events ships.
 
 A transport takes a batch of events and either delivers all of them or raises
-``PublishError`` carrying exactly the ones it could not deliver.  Sessions rely
-on that contract to keep undelivered events queued and never re-send accepted
-ones.
+``PublishError`` carrying exactly the ones it could not deliver (``undelivered``,
+to keep queued) and the ones the API refused for good (``rejected``).  Sessions
+rely on that contract to keep undelivered events queued and never re-send
+accepted ones.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import urllib3
-
+from bc_events._version import __version__
+from bc_events.delivery import sync
+from bc_events.delivery.flow import deliver
+from bc_events.delivery.messages import AttemptError, Post, RawReply
+from bc_events.delivery.retry import RetryPolicy
 from bc_events.errors import PublishError
 from bc_events.event import Event
 from bc_events.pool import ConnectionPool
-from bc_events.replies import Outcome, printable, read_reply
-from bc_events.retry import RetryPolicy
-from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_BULK_RECORDS, SINGLE_LIMIT
+from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_REQUEST_BYTES
 
 __all__ = ["HttpTransport", "LoggingTransport", "RecordingTransport", "RetryPolicy", "Transport"]
 
@@ -33,16 +34,28 @@ logger = logging.getLogger("bc.events")
 Cancelled = Callable[[], bool]
 """Asked before each request of a send: True stops it (the session was rolled back meanwhile)."""
 
+Acknowledged = Callable[[Sequence[Event]], None]
+"""Called with the events the API acknowledged, as soon as each reply is read."""
+
 
 def never_cancelled() -> bool:
     return False
 
 
 class Transport(Protocol):
-    """What ``EventClient`` needs to deliver events (shaped like an httpx transport)."""
+    """What ``EventClient`` needs to deliver events (shaped like an httpx transport).
+
+    A transport may also take an ``accepted`` keyword,
+    ``send(events, *, cancelled=..., accepted=...)``: it then calls
+    ``accepted(events)`` each time the API acknowledged some events, and a
+    session whose flush is interrupted (``KeyboardInterrupt``, ``SystemExit``,
+    an exception in a hook) keeps queued exactly the events not acknowledged.
+    The session passes ``accepted`` only to a transport whose ``send`` declares
+    it; without it, an interrupted flush keeps the whole batch queued.
+    """
 
     def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
-        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered ones.
+        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered (and rejected) ones.
 
         ``cancelled()`` is asked before every request a send makes: once it is
         True, no further request starts and what is left is reported undelivered.
@@ -55,9 +68,17 @@ class Transport(Protocol):
 class LoggingTransport:
     """Logs each event on the ``bc.events`` logger and sends nothing (``api_url=None``)."""
 
-    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+    def send(
+        self,
+        events: Sequence[Event],
+        *,
+        cancelled: Cancelled = never_cancelled,
+        accepted: Acknowledged | None = None,
+    ) -> None:
         for event in events:
             logger.info("event %s (job %s): %s", event.topic_name, event.job_id, event.body.decode())
+        if accepted is not None:
+            accepted(events)
 
     def close(self) -> None:
         pass
@@ -70,9 +91,17 @@ class RecordingTransport:
         self.delivered: list[Event] = []
         self._lock = threading.Lock()
 
-    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+    def send(
+        self,
+        events: Sequence[Event],
+        *,
+        cancelled: Cancelled = never_cancelled,
+        accepted: Acknowledged | None = None,
+    ) -> None:
         with self._lock:
             self.delivered.extend(events)
+        if accepted is not None:
+            accepted(events)
 
     def close(self) -> None:
         pass
@@ -82,115 +111,59 @@ class HttpTransport:
     """Delivers events to the Events API over pooled keep-alive HTTP connections.
 
     Five or fewer events of one job go one by one to ``POST {api_url}/events``;
-    more go in bulk requests of at most 250 to ``POST {api_url}/events/bulk/``.
-    ``retry`` decides what is retried (bulk: only the failed records) and bounds
-    the whole send in time.  The first batch that still fails stops the send:
-    it and every later event are reported undelivered in ``PublishError``.
-    Safe to share between threads and to use in a forked child; after
-    ``close()``, ``send`` raises ``RuntimeError``.
+    more go in bulk requests to ``POST {api_url}/events/bulk/`` of at most 250
+    events and ``max_request_bytes`` bytes (default 5 MiB, the limit of Kinesis
+    PutRecords behind the API); a 413 splits a request in halves.  ``retry``
+    decides what is retried (bulk: only the failed records) and bounds the
+    whole send in time.  Events the API rejects are reported and the send goes
+    on with the others.  Safe to share between threads and to use in a forked
+    child; after ``close()``, ``send`` raises ``RuntimeError``.
     """
 
-    def __init__(self, api_url: str, *, retry: RetryPolicy | None = None, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        retry: RetryPolicy | None = None,
+        pool_size: int = 10,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
         api_url = api_url.rstrip("/")
         scheme = urlsplit(api_url).scheme
         if scheme not in ("http", "https"):
             raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
+        if type(max_request_bytes) is not int or max_request_bytes < 3:
+            raise ValueError(f"max_request_bytes must be an int of at least 3, got {max_request_bytes!r}")
         self.publish_url = api_url + EVENTS_PATH
         self.publish_bulk_url = api_url + BULK_PATH
         self.retry = retry or RetryPolicy()
+        self.max_request_bytes = max_request_bytes
         self._pool = ConnectionPool(pool_size)
-        self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{_version()}"}
+        self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{__version__}"}
         self._closed = False
 
-    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+    def send(
+        self,
+        events: Sequence[Event],
+        *,
+        cancelled: Cancelled = never_cancelled,
+        accepted: Acknowledged | None = None,
+    ) -> None:
+        """Deliver ``events`` (see ``Transport``); ``accepted`` hears of each acknowledgement."""
         if self._closed:
             raise RuntimeError(
                 "this HttpTransport (or its EventClient) is closed; create a new one to publish"
             )
-        deadline = time.monotonic() + self.retry.total_time
-        position = 0
-        for batch, url in self._plan(events):
-            ends = self.retry.attempt_ends(time.monotonic(), deadline)
-            if ends is None:
-                reason = f"total_time ({self.retry.total_time:g}s) was up before these events could be sent"
-                raise PublishError(reason, events[position:])
-            if cancelled():
-                raise PublishError(_CANCELLED, events[position:])
-            try:
-                self._deliver(batch, url, ends, deadline, cancelled)
-            except PublishError as failure:
-                later = events[position + len(batch) :]
-                raise PublishError(failure.reason, [*failure.undelivered, *later]) from None
-            position += len(batch)
+        flow = deliver(events, self.retry, time.monotonic(), max_request_bytes=self.max_request_bytes)
+        report = sync.run(flow, self._post, cancelled=cancelled, accepted=accepted)
+        if report.undelivered or report.rejected:
+            raise PublishError(report.reason, report.undelivered, report.rejected)
 
     def close(self) -> None:
         self._closed = True
         self._pool.close()
 
-    def _plan(self, events: Sequence[Event]) -> Iterator[tuple[list[Event], str]]:
-        """Split into requests: runs of one job id, each sent singly or in bulk chunks."""
-        for _, run in itertools.groupby(events, key=lambda event: event.job_id):
-            batch = list(run)
-            if len(batch) <= SINGLE_LIMIT:
-                for event in batch:
-                    yield [event], self.publish_url
-            else:
-                for start in range(0, len(batch), MAX_BULK_RECORDS):
-                    yield batch[start : start + MAX_BULK_RECORDS], self.publish_bulk_url
-
-    def _deliver(
-        self, batch: list[Event], url: str, ends: float, deadline: float, cancelled: Cancelled
-    ) -> None:
-        """Send one batch until all is accepted; else ``PublishError`` with what is left of it.
-
-        The first attempt must end at ``ends``, the whole batch by ``deadline``.
-        """
-        pending, rejected, reasons = batch, list[Event](), list[str]()
-        for retry_number in itertools.count(1):
-            outcome = self._attempt(pending, url, ends)
-            if outcome.rejected:
-                rejected += [pending[index] for index in outcome.rejected]
-                reasons.append(outcome.reason)
-            pending = [pending[index] for index in outcome.retry]
-            if not pending:
-                break
-            wait = self.retry.wait_before_retry(retry_number, outcome.retry_after)
-            next_ends = self.retry.attempt_ends(time.monotonic() + wait, deadline)
-            if next_ends is None:
-                reason = "; ".join(dict.fromkeys([*reasons, outcome.reason]))
-                raise PublishError(reason, _in_order(batch, pending, rejected))
-            ends = next_ends
-            logger.warning(
-                "event delivery failed (%s); retry %d in %.2fs", outcome.reason, retry_number, wait
-            )
-            time.sleep(wait)
-            if cancelled():
-                raise PublishError(_CANCELLED, _in_order(batch, pending, rejected))
-        if rejected:
-            raise PublishError("; ".join(dict.fromkeys(reasons)), _in_order(batch, rejected))
-
-    def _attempt(self, events: list[Event], url: str, ends: float) -> Outcome:
-        bulk = url == self.publish_bulk_url
-        body = b"[" + b",".join(event.body for event in events) + b"]" if bulk else events[0].body
-        headers = {**self._headers, JOB_ID_HEADER: events[0].job_id}
-        try:
-            reply = self._pool.post(url, body, headers, ends)
-        except urllib3.exceptions.HTTPError as error:
-            reason = printable(f"{type(error).__name__}: {error}", limit=300)
-            return Outcome.whole(len(events), reason, retryable=self.retry.is_retryable_error(error))
-        return read_reply(reply, len(events), bulk, self.retry)
-
-
-_CANCELLED = "the send was cancelled (the session was rolled back) before these events were sent"
-
-
-def _in_order(batch: list[Event], *groups: list[Event]) -> list[Event]:
-    """The events of ``groups`` in the order they have in ``batch``."""
-    wanted = {id(event) for group in groups for event in group}
-    return [event for event in batch if id(event) in wanted]
-
-
-def _version() -> str:
-    from bc_events import __version__
-
-    return __version__
+    def _post(self, post: Post) -> RawReply | AttemptError:
+        url = self.publish_bulk_url if post.bulk else self.publish_url
+        headers = {**self._headers, JOB_ID_HEADER: post.job_id}
+        return self._pool.post(url, post.body, headers, post.ends)

@@ -36,6 +36,13 @@ class Mismatch:
     """Reply to a bulk request with a records list one shorter than sent; accept nothing."""
 
 
+class Accept:
+    """Accept the request's events and answer with ``reply`` (a success shape a test scripts)."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
 class Trickle:
     """Handle the request normally, then send the reply a byte at a time over ``seconds``."""
 
@@ -43,7 +50,7 @@ class Trickle:
         self.seconds = seconds
 
 
-Outcome = Reply | Drop | Delay | Partial | Mismatch | Trickle
+Outcome = Reply | Drop | Delay | Partial | Mismatch | Trickle | Accept
 DROP = Drop()
 
 
@@ -124,14 +131,28 @@ class Faults:
         A mapping or list is sent as JSON, text and bytes as ``text/html``: any
         reply, e.g. a 200 whose body is not JSON, or a 400 without ``errorType``.
         """
-        if isinstance(body, (str, bytes)):
-            raw = body.encode() if isinstance(body, str) else body
-            reply = Reply(status, raw, content_type="text/html; charset=utf-8")
-        else:
-            reply = json_reply(status, body if isinstance(body, list) else dict(body))
+        reply = _reply(status, body)
         if headers:
             reply = Reply(reply.status, reply.body, reply.content_type, tuple(headers.items()))
         self._arm(lambda request: reply, times, after)
+
+    def accept(
+        self,
+        body: Mapping[str, Any] | list[Any] | str | bytes,
+        *,
+        status: int = 200,
+        times: int = 1,
+        after: int = 0,
+        bulk_only: bool = False,
+    ) -> None:
+        """Accept the events, but answer ``status`` with ``body`` instead of the usual reply.
+
+        For the success shapes other servers send, e.g. ``accept({"eventId": "e-1",
+        "jobId": "j-1"}, status=201)`` or, with ``bulk_only``, ``accept({"failedRecords": 0})``
+        (no ``records`` list).  A mapping or list is sent as JSON, text and bytes as ``text/html``.
+        """
+        reply = _reply(status, body)
+        self._arm(lambda request: Accept(reply), times, after, bulk_only=bulk_only)
 
     def too_many_requests(self, times: int = 1, *, retry_after: int | str | None = 1, after: int = 0) -> None:
         """Reply 429 with ``Retry-After: retry_after`` (seconds or an HTTP date; None: no header)."""
@@ -265,6 +286,13 @@ class Faults:
                     self._rules.remove(rule)
                 return rule.respond(request)
             return self._random.outcome(request) if self._random else None
+
+
+def _reply(status: int, body: Mapping[str, Any] | list[Any] | str | bytes) -> Reply:
+    if isinstance(body, (str, bytes)):
+        raw = body.encode() if isinstance(body, str) else body
+        return Reply(status, raw, content_type="text/html; charset=utf-8")
+    return json_reply(status, body if isinstance(body, list) else dict(body))
 
 
 def _by_index(indexes: Collection[int]) -> Callable[[int, Mapping[str, Any]], bool]:

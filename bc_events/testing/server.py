@@ -14,7 +14,7 @@ from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from bc_events.testing.faults import DROP, Delay, Drop, Faults, Mismatch, Outcome, Partial, Trickle
+from bc_events.testing.faults import DROP, Accept, Delay, Drop, Faults, Mismatch, Outcome, Partial, Trickle
 from bc_events.testing.protocol import (
     BULK_PATH,
     JOB_ID_HEADER,
@@ -226,6 +226,9 @@ class EventsAPIServer:
             return self._accept(request, {})
         if isinstance(outcome, Partial):
             return self._accept(request, outcome.failures)
+        if isinstance(outcome, Accept):
+            self._accept(request, {})
+            return outcome.reply
         if isinstance(outcome, Mismatch):
             records = [SUCCESS] * (len(request.envelopes) - 1)
             return json_reply(200, {"failedRecords": 0, "records": records})

@@ -132,8 +132,8 @@ class HttpTransport:
         scheme = urlsplit(api_url).scheme
         if scheme not in ("http", "https"):
             raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
-        if type(max_request_bytes) is not int or max_request_bytes < 3:
-            raise ValueError(f"max_request_bytes must be an int of at least 3, got {max_request_bytes!r}")
+        if type(max_request_bytes) is not int or max_request_bytes < 1024:
+            raise ValueError(f"max_request_bytes must be an int of at least 1024, got {max_request_bytes!r}")
         self.publish_url = api_url + EVENTS_PATH
         self.publish_bulk_url = api_url + BULK_PATH
         self.retry = retry or RetryPolicy()

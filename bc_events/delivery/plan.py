@@ -78,11 +78,17 @@ def check_request_size(topic_name: str, event_body: bytes, limit: int) -> None:
         )
 
 
-def transport_request_limit(transport: object) -> int:
-    """The request size a transport declares (``max_request_bytes``), else the Events API's limit.
+def check_event_size(topic_name: str, event_body: bytes, transport: object) -> None:
+    """``check_request_size`` against the limit ``transport`` declares (``max_request_bytes``).
 
-    A transport that sends nothing (recording, logging) still gets the API's
-    limit, so a test refuses the event production would refuse.
+    A transport that declares none (recording, logging, a custom one) gets the
+    Events API's limit, so a test refuses the event production would refuse.
     """
+    if len(event_body) < _SMALL:  # the common case costs one comparison
+        return
     limit = getattr(transport, "max_request_bytes", MAX_REQUEST_BYTES)
-    return limit if isinstance(limit, int) else MAX_REQUEST_BYTES
+    check_request_size(topic_name, event_body, limit if isinstance(limit, int) else MAX_REQUEST_BYTES)
+
+
+_SMALL = 1024
+"""Events smaller than this fit any request a transport accepts (``max_request_bytes`` >= 1 KiB)."""

@@ -22,6 +22,8 @@ import socket
 import ssl
 import threading
 import time
+import urllib.parse
+import urllib.request
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -36,11 +38,52 @@ from bc_events.delivery.replies import printable, retry_after_seconds
 from bc_events.wire import MAX_REPLY_BYTES
 
 
-class ConnectionPool:
-    """POSTs over pooled keep-alive connections, each attempt bounded by a deadline; fork-safe."""
+def choose_proxy(url: str, proxy: str | None) -> str | None:
+    """The proxy URL requests to ``url`` go through, or None for a direct connection.
 
-    def __init__(self, pool_size: int) -> None:
+    ``proxy`` given: that proxy (``""``: none).  Otherwise the environment, as
+    urllib and requests read it: ``HTTPS_PROXY``/``HTTP_PROXY`` by the URL's
+    scheme (or ``ALL_PROXY``), unless ``NO_PROXY`` names the host.
+    """
+    if proxy is not None:
+        chosen = proxy or None
+    else:
+        parts = urllib.parse.urlsplit(url)
+        found = urllib.request.getproxies()
+        chosen = found.get(parts.scheme) or found.get("all")
+        if chosen and urllib.request.proxy_bypass(parts.netloc):
+            chosen = None
+    if chosen is None:
+        return None
+    if "://" not in chosen:
+        chosen = "http://" + chosen  # as urllib and requests read "proxy:3128"
+    scheme = urllib.parse.urlsplit(chosen).scheme
+    if scheme not in ("http", "https"):
+        raise ValueError(
+            f"proxy {_without_password(chosen)!r}: only http:// and https:// proxies are supported"
+        )
+    return chosen
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    port = f":{parts.port}" if parts.port else ""
+    return parts._replace(netloc=f"{parts.username}:***@{parts.hostname}{port}").geturl()
+
+
+class ConnectionPool:
+    """POSTs over pooled keep-alive connections, each attempt bounded by a deadline; fork-safe.
+
+    With ``proxy`` (an ``http://`` or ``https://`` URL, credentials allowed),
+    plain-HTTP requests go to the proxy with their absolute URL and HTTPS ones
+    through a ``CONNECT`` tunnel (urllib3's ``ProxyManager``).
+    """
+
+    def __init__(self, pool_size: int, proxy: str | None = None) -> None:
         self._pool_size = pool_size
+        self.proxy = proxy
         self._manager = self._new_manager()
         _live_pools.add(self)
 
@@ -91,7 +134,20 @@ class ConnectionPool:
         self._manager = self._new_manager()
 
     def _new_manager(self) -> urllib3.PoolManager:
-        manager = urllib3.PoolManager(maxsize=self._pool_size, retries=False)
+        manager: urllib3.PoolManager
+        if self.proxy is None:
+            manager = urllib3.PoolManager(maxsize=self._pool_size, retries=False)
+        else:
+            auth = urllib.parse.urlsplit(self.proxy)
+            headers = None
+            if auth.username is not None:
+                credentials = (
+                    f"{urllib.parse.unquote(auth.username)}:{urllib.parse.unquote(auth.password or '')}"
+                )
+                headers = urllib3.make_headers(proxy_basic_auth=credentials)
+            manager = urllib3.ProxyManager(
+                self.proxy, maxsize=self._pool_size, retries=False, proxy_headers=headers
+            )
         manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
         return manager
 

@@ -23,7 +23,7 @@ from bc_events.delivery.messages import AttemptError, Post, RawReply
 from bc_events.delivery.retry import RetryPolicy
 from bc_events.errors import PublishError
 from bc_events.event import Event
-from bc_events.pool import ConnectionPool
+from bc_events.pool import ConnectionPool, choose_proxy
 from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_REQUEST_BYTES
 
 __all__ = ["HttpTransport", "LoggingTransport", "RecordingTransport", "RetryPolicy", "Transport"]
@@ -116,8 +116,14 @@ class HttpTransport:
     PutRecords behind the API); a 413 splits a request in halves.  ``retry``
     decides what is retried (bulk: only the failed records) and bounds the
     whole send in time.  Events the API rejects are reported and the send goes
-    on with the others.  Safe to share between threads and to use in a forked
-    child; after ``close()``, ``send`` raises ``RuntimeError``.
+    on with the others.  A redirect is not followed (a POST must not change
+    its target silently): it is reported with its ``Location``.
+
+    ``proxy`` is the proxy URL to use (``""``: none); by default the
+    environment decides, as for urllib and requests: ``HTTPS_PROXY`` or
+    ``HTTP_PROXY`` by the API's scheme (or ``ALL_PROXY``), unless ``NO_PROXY``
+    names its host; read once, here.  Safe to share between threads and to use
+    in a forked child; after ``close()``, ``send`` raises ``RuntimeError``.
     """
 
     def __init__(
@@ -127,6 +133,7 @@ class HttpTransport:
         retry: RetryPolicy | None = None,
         pool_size: int = 10,
         max_request_bytes: int = MAX_REQUEST_BYTES,
+        proxy: str | None = None,
     ) -> None:
         api_url = api_url.rstrip("/")
         scheme = urlsplit(api_url).scheme
@@ -138,7 +145,8 @@ class HttpTransport:
         self.publish_bulk_url = api_url + BULK_PATH
         self.retry = retry or RetryPolicy()
         self.max_request_bytes = max_request_bytes
-        self._pool = ConnectionPool(pool_size)
+        self.proxy = choose_proxy(api_url, proxy)
+        self._pool = ConnectionPool(pool_size, self.proxy)
         self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{__version__}"}
         self._closed = False
 

@@ -73,6 +73,8 @@ RandomKind = Literal[
     "mismatch",
     "late",
     "trickle",
+    "reject",
+    "reject_records",
 ]
 _RANDOM_KINDS: tuple[RandomKind, ...] = ("throttle", "server_error", "too_many_requests", "partial", "drop")
 _RETRYABLE_RECORD_CODES = (THROTTLED, "InternalFailure", "InternalFailureException")
@@ -240,8 +242,10 @@ class Faults:
         an HTML body, nothing accepted), ``ok_error_type`` (200 with a
         throttling ``errorType``, nothing accepted), ``mismatch`` (bulk only: a
         ``records`` list one short, nothing accepted), ``late`` (accepted after
-        ``slow_seconds``) and ``trickle`` (accepted, the reply sent over
-        ``slow_seconds``).  Which request gets which fault depends on thread
+        ``slow_seconds``), ``trickle`` (accepted, the reply sent over
+        ``slow_seconds``), ``reject`` (400 ``ValidationException``: refused
+        for good) and ``reject_records`` (bulk only: some records fail with
+        ``ValidationException``, the others are accepted).  Which request gets which fault depends on thread
         scheduling.
         """
         with self._lock:
@@ -313,7 +317,9 @@ class _RandomRejections:
 
     def outcome(self, request: Request) -> Outcome | None:
         kinds: list[RandomKind] = [
-            kind for kind in self.kinds if request.bulk or kind not in ("partial", "mismatch")
+            kind
+            for kind in self.kinds
+            if request.bulk or kind not in ("partial", "mismatch", "reject_records")
         ]
         if not kinds or self.rng.random() >= self.rate:
             return None
@@ -330,6 +336,8 @@ class _RandomRejections:
         if kind == "too_many_requests":
             return json_reply(429, {"message": "Too Many Requests"}, (("Retry-After", "0"),))
         count = len(request.envelopes)
+        if kind == "reject_records":
+            return Partial({self.rng.randrange(count): "ValidationException"})
         failing = [i for i in range(count) if self.rng.random() < 0.5] or [self.rng.randrange(count)]
         return Partial({i: self.rng.choice(_RETRYABLE_RECORD_CODES) for i in failing})
 
@@ -342,5 +350,6 @@ class _RandomRejections:
             "mismatch": Mismatch(),
             "late": Delay(self.slow_seconds),
             "trickle": Trickle(self.slow_seconds),
+            "reject": error_reply(400, "ValidationException", "Rejected (random)"),
         }
         return outcomes.get(kind)

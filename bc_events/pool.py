@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -212,22 +212,55 @@ class _DeadlineResponse(http.client.HTTPResponse):
         super().__init__(_SocketView(sock), *args, **kwargs)  # type: ignore[arg-type]
 
 
-class _DeadlineHTTPConnection(HTTPConnection):
-    response_class = _DeadlineResponse
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _DeadlineWrites(_Connection):
+    """Every write of an attempt times out at its deadline; a request's head and body leave in one write.
+
+    urllib3 writes the head, then the body: two segments, and two system calls,
+    per request.  On a connection already open, the head is held back and sent
+    with the body (bytes: what the transport always sends).
+    """
+
+    _holding = False
+    _head: bytes | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        body = kwargs.get("body", args[2] if len(args) > 2 else None)
+        self._holding = self.sock is not None and isinstance(body, bytes) and bool(body)
+        try:
+            super().request(*args, **kwargs)
+        except BaseException:
+            self._head = None  # urllib3 closes the connection: half a request must not leave later
+            raise
+        finally:
+            self._holding = False
+        head, self._head = self._head, None
+        if head is not None:  # no body followed after all
+            self.send(head)
 
     def send(self, data: Any) -> None:
+        if self._holding:
+            self._holding = False
+            self._head = bytes(data)
+            return
+        if self._head is not None:
+            data, self._head = self._head + data, None
         if self.sock is not None:
             self.sock.settimeout(_time_left())
         super().send(data)
 
 
-class _DeadlineHTTPSConnection(HTTPSConnection):
+class _DeadlineHTTPConnection(_DeadlineWrites, HTTPConnection):
     response_class = _DeadlineResponse
 
-    def send(self, data: Any) -> None:
-        if self.sock is not None:
-            self.sock.settimeout(_time_left())
-        super().send(data)
+
+class _DeadlineHTTPSConnection(_DeadlineWrites, HTTPSConnection):
+    response_class = _DeadlineResponse
 
 
 # pyright reads urllib3's connection protocols more strictly than urllib3's own classes meet them.

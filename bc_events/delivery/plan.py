@@ -50,15 +50,25 @@ def plan(events: Sequence[Event], max_request_bytes: int = MAX_REQUEST_BYTES) ->
 
 def _bulk_chunks(events: tuple[Event, ...], max_request_bytes: int) -> list[Batch]:
     chunks: list[Batch] = []
-    start, size = 0, 1  # the list's "[" and "]", less the first event's missing comma
-    for index, event in enumerate(events):
-        grown = size + len(event.body) + 1
-        if index > start and (index - start == MAX_BULK_RECORDS or grown > max_request_bytes):
-            chunks.append(Batch(events[start:index], True))
-            start, grown = index, 1 + len(event.body) + 1
-        size = grown
-    chunks.append(Batch(events[start:], True))
+    start = 0
+    while start < len(events):
+        end = min(start + MAX_BULK_RECORDS, len(events))
+        # the common case, summed in C: a full chunk fits ("[", "]" and a comma between bodies)
+        if sum(map(len, (event.body for event in events[start:end]))) + end - start + 1 > max_request_bytes:
+            end = _fitting_end(events, start, end, max_request_bytes)
+        chunks.append(Batch(events[start:end], True))
+        start = end
     return chunks
+
+
+def _fitting_end(events: tuple[Event, ...], start: int, end: int, max_request_bytes: int) -> int:
+    """Where a chunk from ``start`` must end to stay within the limit (at least one event)."""
+    size = 1
+    for index in range(start, end):
+        size += len(events[index].body) + 1
+        if size > max_request_bytes and index > start:
+            return index
+    return end
 
 
 def request_size(event_body: bytes) -> int:

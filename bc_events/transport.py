@@ -10,14 +10,16 @@ accepted ones.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from bc_events._version import __version__
-from bc_events.delivery import sync
+from bc_events.delivery import stats, sync
 from bc_events.delivery.flow import deliver
 from bc_events.delivery.messages import AttemptError, Post, RawReply
 from bc_events.delivery.retry import RetryPolicy
@@ -149,6 +151,19 @@ class HttpTransport:
         self._pool = ConnectionPool(pool_size, self.proxy)
         self._headers = {"Content-Type": "application/json", "User-Agent": f"bc-events/{__version__}"}
         self._closed = False
+        self._counts = stats.new_counts()
+        self._counts_lock = threading.Lock()
+        _live_transports.add(self)
+
+    def stats(self) -> dict[str, int]:
+        """Counters since the transport was made: a plain mapping (a copy).
+
+        ``delivered``, ``rejected`` and ``undelivered`` count events (an event left
+        undelivered by two flushes counts twice), ``retried`` the retries,
+        ``requests`` and ``bytes`` the requests started and their bodies' size.
+        """
+        with self._counts_lock:
+            return dict(self._counts)
 
     def send(
         self,
@@ -163,7 +178,12 @@ class HttpTransport:
                 "this HttpTransport (or its EventClient) is closed; create a new one to publish"
             )
         flow = deliver(events, self.retry, time.monotonic(), max_request_bytes=self.max_request_bytes)
-        report = sync.run(flow, self._post, cancelled=cancelled, accepted=accepted)
+        counts = stats.new_counts()
+        try:
+            report = sync.run(flow, self._post, cancelled=cancelled, accepted=accepted, counts=counts)
+        finally:  # an interrupted send's requests count too
+            with self._counts_lock:
+                stats.add(self._counts, counts)
         if report.undelivered or report.rejected:
             raise PublishError(report.reason, report.undelivered, report.rejected)
 
@@ -175,3 +195,16 @@ class HttpTransport:
         url = self.publish_bulk_url if post.bulk else self.publish_url
         headers = {**self._headers, JOB_ID_HEADER: post.job_id}
         return self._pool.post(url, post.body, headers, post.ends)
+
+
+_live_transports: weakref.WeakSet[HttpTransport] = weakref.WeakSet()
+
+
+def _renew_locks_after_fork() -> None:
+    """In a forked child no thread is left to release a lock a parent thread held at the fork."""
+    for transport in list(_live_transports):
+        transport._counts_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_locks_after_fork)

@@ -17,6 +17,7 @@ from bc_events.delivery.messages import (
     Result,
     Sleep,
 )
+from bc_events.delivery.stats import new_counts
 from bc_events.event import Event
 
 logger = logging.getLogger("bc.events")
@@ -30,19 +31,28 @@ def run(
     accepted: Callable[[Sequence[Event]], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    counts: dict[str, int] | None = None,
 ) -> Report:
     """Perform each step of ``flow`` until it ends; returns its report.
 
     ``cancelled()`` is asked before each request (True: it is not sent);
-    ``accepted(events)`` hears of every acknowledgement as it comes.
+    ``accepted(events)`` hears of every acknowledgement as it comes.  ``counts``
+    (see ``bc_events.delivery.stats``) adds up requests, bytes, retries and outcomes.
     """
+    tally = counts if counts is not None else new_counts()
     try:
         step = next(flow)
         while True:
             result: Result = None
             if type(step) is Post:
-                result = CANCELLED if cancelled() else post(step)
+                if cancelled():
+                    result = CANCELLED
+                else:
+                    tally["requests"] += 1
+                    tally["bytes"] += len(step.body)
+                    result = post(step)
             elif type(step) is Accepted:
+                tally["delivered"] += len(step.events)
                 if accepted is not None:
                     accepted(step.events)
             else:
@@ -51,8 +61,11 @@ def run(
                 logger.warning(
                     "event delivery failed (%s); retry %d in %.2fs", step.reason, retry, step.seconds
                 )
+                tally["retried"] += 1
                 sleep(step.seconds)
             step = flow.send(Answer(result, clock()))
     except StopIteration as done:
         report: Report = done.value
-        return report
+    tally["rejected"] += len(report.rejected)
+    tally["undelivered"] += len(report.undelivered)
+    return report

@@ -11,16 +11,16 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
 import pytest
 
-from bc_events import EventSession, PublishError
+from bc_events import Event, EventClient, EventSession, PublishError
 from bc_events.testing import BULK_PATH, EventsAPIServer
 
 from .conftest import MakeClient
-from .support import accepted_ids, publish_tests, queued_ids
+from .support import TOPICS, accepted_ids, publish_tests, queued_ids
 
 
 def raise_system_exit(signum: int, frame: FrameType | None) -> None:
@@ -106,3 +106,61 @@ def test_a_rejected_chunk_and_a_retried_one_in_one_flush(api: EventsAPIServer, s
     assert [event.data["id"] for event in raised.value.rejected] == ids[250:500]
     assert session.events == []
     assert accepted_ids(api) == ids[:250] + ids[500:]
+
+
+class Interrupting:
+    """A custom transport that acknowledges the first ``acknowledge`` events, then is interrupted."""
+
+    def __init__(self, acknowledge: int) -> None:
+        self.acknowledge = acknowledge
+
+    def send(
+        self,
+        events: Sequence[Event],
+        *,
+        cancelled: Callable[[], bool] = lambda: False,
+        accepted: Callable[[Sequence[Event]], None] | None = None,
+    ) -> None:
+        assert accepted is not None, "the session passes accepted= to a transport that declares it"
+        accepted(events[: self.acknowledge])
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        pass
+
+
+class PlainInterrupting:
+    """A custom transport with only the documented send(events, *, cancelled=...)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Event] = []
+
+    def send(self, events: Sequence[Event], *, cancelled: Callable[[], bool] = lambda: False) -> None:
+        self.sent += events
+        if len(self.sent) > 3:
+            raise KeyboardInterrupt
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_custom_transport_reporting_acceptance_keeps_only_the_rest_queued() -> None:
+    client = EventClient("http://127.0.0.1:1", "TestService", TOPICS, transport=Interrupting(2))
+    session = client.service_session("job-1")
+    ids = publish_tests(session, 5)
+    with pytest.raises(KeyboardInterrupt):
+        session.flush()
+    assert queued_ids(session) == ids[2:]
+
+
+def test_a_custom_transport_with_only_the_documented_send_still_works() -> None:
+    transport = PlainInterrupting()
+    client = EventClient("http://127.0.0.1:1", "TestService", TOPICS, transport=transport)
+    session = client.service_session("job-1")
+    publish_tests(session, 3)
+    session.flush()
+    assert session.events == []
+    ids = publish_tests(session, 2, prefix="b")
+    with pytest.raises(KeyboardInterrupt):
+        session.flush()
+    assert queued_ids(session) == ids  # nothing known acknowledged: the whole batch stays

@@ -98,12 +98,12 @@ def deliver(
     deadline = now + policy.total_time
     batches = deque(plan(events, max_request_bytes))
     tally = _Tally()
+    context = _Context(policy, deadline, max_request_bytes, draw, tally, batches)
     while batches:
         batch = batches.popleft()
         if tally.stopped:
             tally.undelivered.update(map(id, batch.events))
             continue
-        context = _Context(policy, deadline, max_request_bytes, draw, tally, batches)
         now = yield from _deliver_batch(batch, now, context)
     return tally.report(events)
 

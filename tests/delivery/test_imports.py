@@ -58,7 +58,14 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert imported(bad) >= {"bc_events", "bc_events.EventClient", "urllib3.util", "bc_events.session"}
 
 
-@pytest.mark.parametrize("name", ["transport.py", "pool.py", "errors.py", "wire.py", "_version.py"])
-def test_the_sync_transport_does_not_import_the_package_it_is_part_of(name: str) -> None:
+TRANSPORTS = sorted((PACKAGE.parent / "transports").glob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["transport.py", "pool.py", "errors.py", "wire.py", "_version.py"]
+    + [f"transports/{path.name}" for path in TRANSPORTS],
+)
+def test_the_transports_do_not_import_the_package_they_are_part_of(name: str) -> None:
     names = imported(PACKAGE.parent / name)
     assert not names & {"bc_events", "bc_events.session", "bc_events.client"}, sorted(names)

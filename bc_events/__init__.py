@@ -6,6 +6,7 @@ with client.user_session(user_id, job_id) as session:
 # flushed when the block succeeds, rolled back when it raises
 """
 
+from bc_events._version import __version__
 from bc_events.client import EventClient
 from bc_events.context import bind_session, bound_session, current_session
 from bc_events.errors import (
@@ -20,8 +21,6 @@ from bc_events.event import Event
 from bc_events.session import EventSession
 from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions
 from bc_events.transport import HttpTransport, LoggingTransport, RecordingTransport, RetryPolicy, Transport
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BcEventsError",

@@ -156,12 +156,22 @@ class NoSessionError(BcEventsError, LookupError):
 class PublishError(BcEventsError):
     """A flush could not deliver every event.
 
-    ``undelivered`` holds exactly the events that were not accepted; they stay
-    queued on the session, so a later ``flush()`` retries them and nothing else
-    (unless ``rollback()`` was called during the flush: then they are dropped).
+    ``undelivered`` holds exactly the events that were not accepted yet; they
+    stay queued on the session, so a later ``flush()`` retries them and nothing
+    else (unless ``rollback()`` was called during the flush: then they are
+    dropped).  ``rejected`` holds the events the API refused for good (e.g. a
+    400 ``ValidationException``, or a bulk record failed with a code that is
+    not worth retrying): retrying will not help, so they are not queued again;
+    log or dead-letter them.
     """
 
-    def __init__(self, reason: str, undelivered: Sequence[Event]) -> None:
+    def __init__(self, reason: str, undelivered: Sequence[Event], rejected: Sequence[Event] = ()) -> None:
         self.reason = reason
         self.undelivered = list(undelivered)
-        super().__init__(f"{len(self.undelivered)} event(s) not delivered: {reason}")
+        self.rejected = list(rejected)
+        counts = []
+        if self.undelivered or not self.rejected:
+            counts.append(f"{len(self.undelivered)} event(s) not delivered")
+        if self.rejected:
+            counts.append(f"{len(self.rejected)} event(s) rejected")
+        super().__init__(f"{', '.join(counts)}: {reason}")

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from bc_events.delivery.plan import check_event_size
+from bc_events.delivery.progress import Progress
 from bc_events.errors import EventValidationError, PublishError
 from bc_events.event import Event
 from bc_events.validation import non_finite_error
@@ -138,6 +140,7 @@ class EventSession:
             raise non_finite_error(topic.name, data) or EventValidationError(
                 topic.name, (), f"not JSON-serializable: {error}"
             ) from None
+        check_event_size(topic.name, event.body, self.client.transport)
         if self.publish_immediately:
             self.client.transport.send([event])
             return
@@ -156,15 +159,16 @@ class EventSession:
             batch, rollbacks = self._take_batch()
             if not batch:
                 return
+            progress = Progress(batch)
             try:
-                self.client.transport.send(batch, cancelled=lambda: self._rollbacks != rollbacks)
+                progress.send(self.client.transport, cancelled=lambda: self._rollbacks != rollbacks)
             except PublishError as error:
                 self._requeue(error.undelivered, rollbacks)
                 raise
             except BaseException:
-                # Unknown outcome (e.g. KeyboardInterrupt mid-request): keep everything;
-                # delivery is at-least-once, so a retry may duplicate but never lose.
-                self._requeue(batch, rollbacks)
+                # Interrupted (KeyboardInterrupt, SystemExit, a hook): keep what the API did not
+                # acknowledge; events on the wire at that moment may be sent twice, never lost.
+                self._requeue(progress.unacknowledged(), rollbacks)
                 raise
 
     def rollback(self) -> None:

@@ -90,10 +90,11 @@ def report_undelivered(
     session: EventSession, error: PublishError, on_undelivered: OnUndelivered | None
 ) -> None:
     """Log the undelivered envelopes at ERROR, drop them from the session, call ``on_undelivered``."""
-    envelopes = "\n".join(event.body.decode() for event in error.undelivered)
+    lost = [*error.undelivered, *error.rejected]  # rejected ones too: enough to dead-letter them
+    envelopes = "\n".join(event.body.decode() for event in lost)
     logger.error(
         "bc_events: %d event(s) of job %s were not delivered after the work succeeded (%s); envelopes:\n%s",
-        len(error.undelivered),
+        len(lost),
         session.job_id,
         error.reason,
         envelopes,

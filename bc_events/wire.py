@@ -22,6 +22,9 @@ SINGLE_LIMIT = 5
 MAX_BULK_RECORDS = 250
 """At most this many events in one bulk request."""
 
+MAX_REQUEST_BYTES = 5 * 1024 * 1024
+"""Default cap on one request's body: 5 MiB, the limit of Kinesis PutRecords behind the API."""
+
 MAX_REPLY_BYTES = 64 * 1024
 """At most this much of a reply body is read; a longer body counts as a reply that does not fit."""
 

@@ -18,7 +18,10 @@ The server implements ``POST /events`` (one envelope) and ``POST /events/bulk/``
 ``errorType``, and records what it accepted (``GET /events`` lists it as JSON,
 ``DELETE /events`` forgets it).  ``api.faults`` makes it misbehave
 (throttling, 5xx, 429, partial bulk failures, slow replies, dropped connections,
-replies that do not fit) for the next N requests.  Only the standard library is
+replies that do not fit, permanent rejections) for the next N requests, and
+``api.faults.accept`` answers a success in another shape (e.g. ``201
+{"eventId": ...}``).  ``REPLY_CONTRACT`` states, in the README's words, what
+the client makes of each reply.  Only the standard library is
 used, so importing this package needs neither pytest nor anything else.
 
 Modules: ``protocol`` (the API's rules: paths, envelopes, replies), ``faults``
@@ -26,13 +29,21 @@ Modules: ``protocol`` (the API's rules: paths, envelopes, replies), ``faults``
 """
 
 from bc_events.testing.faults import Faults, RandomKind
-from bc_events.testing.protocol import BULK_PATH, JOB_ID_HEADER, MAX_BULK_RECORDS, SINGLE_PATH, check_envelope
+from bc_events.testing.protocol import (
+    BULK_PATH,
+    JOB_ID_HEADER,
+    MAX_BULK_RECORDS,
+    REPLY_CONTRACT,
+    SINGLE_PATH,
+    check_envelope,
+)
 from bc_events.testing.server import AcceptedEvent, EventsAPIServer, LoggedRequest
 
 __all__ = [
     "BULK_PATH",
     "JOB_ID_HEADER",
     "MAX_BULK_RECORDS",
+    "REPLY_CONTRACT",
     "SINGLE_PATH",
     "AcceptedEvent",
     "EventsAPIServer",

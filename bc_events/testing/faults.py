@@ -36,6 +36,13 @@ class Mismatch:
     """Reply to a bulk request with a records list one shorter than sent; accept nothing."""
 
 
+class Accept:
+    """Accept the request's events and answer with ``reply`` (a success shape a test scripts)."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
 class Trickle:
     """Handle the request normally, then send the reply a byte at a time over ``seconds``."""
 
@@ -43,7 +50,7 @@ class Trickle:
         self.seconds = seconds
 
 
-Outcome = Reply | Drop | Delay | Partial | Mismatch | Trickle
+Outcome = Reply | Drop | Delay | Partial | Mismatch | Trickle | Accept
 DROP = Drop()
 
 
@@ -66,6 +73,8 @@ RandomKind = Literal[
     "mismatch",
     "late",
     "trickle",
+    "reject",
+    "reject_records",
 ]
 _RANDOM_KINDS: tuple[RandomKind, ...] = ("throttle", "server_error", "too_many_requests", "partial", "drop")
 _RETRYABLE_RECORD_CODES = (THROTTLED, "InternalFailure", "InternalFailureException")
@@ -124,14 +133,28 @@ class Faults:
         A mapping or list is sent as JSON, text and bytes as ``text/html``: any
         reply, e.g. a 200 whose body is not JSON, or a 400 without ``errorType``.
         """
-        if isinstance(body, (str, bytes)):
-            raw = body.encode() if isinstance(body, str) else body
-            reply = Reply(status, raw, content_type="text/html; charset=utf-8")
-        else:
-            reply = json_reply(status, body if isinstance(body, list) else dict(body))
+        reply = _reply(status, body)
         if headers:
             reply = Reply(reply.status, reply.body, reply.content_type, tuple(headers.items()))
         self._arm(lambda request: reply, times, after)
+
+    def accept(
+        self,
+        body: Mapping[str, Any] | list[Any] | str | bytes,
+        *,
+        status: int = 200,
+        times: int = 1,
+        after: int = 0,
+        bulk_only: bool = False,
+    ) -> None:
+        """Accept the events, but answer ``status`` with ``body`` instead of the usual reply.
+
+        For the success shapes other servers send, e.g. ``accept({"eventId": "e-1",
+        "jobId": "j-1"}, status=201)`` or, with ``bulk_only``, ``accept({"failedRecords": 0})``
+        (no ``records`` list).  A mapping or list is sent as JSON, text and bytes as ``text/html``.
+        """
+        reply = _reply(status, body)
+        self._arm(lambda request: Accept(reply), times, after, bulk_only=bulk_only)
 
     def too_many_requests(self, times: int = 1, *, retry_after: int | str | None = 1, after: int = 0) -> None:
         """Reply 429 with ``Retry-After: retry_after`` (seconds or an HTTP date; None: no header)."""
@@ -219,8 +242,10 @@ class Faults:
         an HTML body, nothing accepted), ``ok_error_type`` (200 with a
         throttling ``errorType``, nothing accepted), ``mismatch`` (bulk only: a
         ``records`` list one short, nothing accepted), ``late`` (accepted after
-        ``slow_seconds``) and ``trickle`` (accepted, the reply sent over
-        ``slow_seconds``).  Which request gets which fault depends on thread
+        ``slow_seconds``), ``trickle`` (accepted, the reply sent over
+        ``slow_seconds``), ``reject`` (400 ``ValidationException``: refused
+        for good) and ``reject_records`` (bulk only: some records fail with
+        ``ValidationException``, the others are accepted).  Which request gets which fault depends on thread
         scheduling.
         """
         with self._lock:
@@ -267,6 +292,13 @@ class Faults:
             return self._random.outcome(request) if self._random else None
 
 
+def _reply(status: int, body: Mapping[str, Any] | list[Any] | str | bytes) -> Reply:
+    if isinstance(body, (str, bytes)):
+        raw = body.encode() if isinstance(body, str) else body
+        return Reply(status, raw, content_type="text/html; charset=utf-8")
+    return json_reply(status, body if isinstance(body, list) else dict(body))
+
+
 def _by_index(indexes: Collection[int]) -> Callable[[int, Mapping[str, Any]], bool]:
     wanted = frozenset(indexes)
 
@@ -285,7 +317,9 @@ class _RandomRejections:
 
     def outcome(self, request: Request) -> Outcome | None:
         kinds: list[RandomKind] = [
-            kind for kind in self.kinds if request.bulk or kind not in ("partial", "mismatch")
+            kind
+            for kind in self.kinds
+            if request.bulk or kind not in ("partial", "mismatch", "reject_records")
         ]
         if not kinds or self.rng.random() >= self.rate:
             return None
@@ -302,6 +336,8 @@ class _RandomRejections:
         if kind == "too_many_requests":
             return json_reply(429, {"message": "Too Many Requests"}, (("Retry-After", "0"),))
         count = len(request.envelopes)
+        if kind == "reject_records":
+            return Partial({self.rng.randrange(count): "ValidationException"})
         failing = [i for i in range(count) if self.rng.random() < 0.5] or [self.rng.randrange(count)]
         return Partial({i: self.rng.choice(_RETRYABLE_RECORD_CODES) for i in failing})
 
@@ -314,5 +350,6 @@ class _RandomRejections:
             "mismatch": Mismatch(),
             "late": Delay(self.slow_seconds),
             "trickle": Trickle(self.slow_seconds),
+            "reject": error_reply(400, "ValidationException", "Rejected (random)"),
         }
         return outcomes.get(kind)

@@ -20,6 +20,34 @@ MAX_BULK_RECORDS = 250
 THROTTLED = "ProvisionedThroughputExceededException"
 SUCCESS = "Success"
 
+REPLY_CONTRACT = """\
+What a reply to `POST /events` or `POST /events/bulk/` means for the events it carried:
+
+- **Delivered**: a 2xx whose body is a JSON object with no `errorType` and no
+  `failedRecords` > 0, on either path: `{"status": "Success"}`,
+  `201 {"eventId": "e-1", "jobId": "j-1"}`, `{"failedRecords": 0}` without `records`.
+  A `records` list with one entry per event, when present, is still read for
+  per-record failures (an entry is `"Success"`, or names its error as a string or as
+  `errorType`, `ErrorCode` or `status`).
+- **Retried** within the flush's time bound: 429, 5xx, a reply of any status whose
+  `errorType` is `ProvisionedThroughputExceededException` or `InternalFailureException`,
+  timeouts and lost connections; in bulk, only the records that failed with such a code,
+  or every event when `failedRecords` > 0 comes without a usable `records` list.
+- **Split**: a 413 sends the request again in halves, down to one event.
+- **Rejected** (`PublishError.rejected`: not queued again, retrying will not help; the
+  flush goes on with the other requests): a 400 or 422 (or a 2xx) naming another
+  `errorType`, e.g. `ValidationException`; a bulk record that failed with another code;
+  a single event that still gets a 413.
+- **Undelivered** (`PublishError.undelivered`: kept queued for a later flush; the flush
+  stops): a 2xx that is not a JSON object (HTML, empty, an array, cut off), a `records`
+  list of the wrong length with no failure counted, a redirect (not followed), 401, 403,
+  404 or another 4xx without an `errorType`, a TLS or URL configuration error, and
+  whatever was not sent when the time bound ran out.
+"""
+"""The client's reading of replies, word for word as in the README: the shapes this server
+answers by default (``{"status": "Success"}``, a ``records`` list in bulk) and those a test
+scripts with ``api.faults`` are all read this way."""
+
 _ENVELOPE_KEYS = frozenset({"action", "category", "entity", "data", "actor"})
 _NAME_PATTERNS = {
     "category": re.compile(r"^[a-z]+$"),

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from bc_events.testing.faults import DROP, Delay, Drop, Faults, Mismatch, Outcome, Partial, Trickle
+from bc_events.testing.faults import DROP, Accept, Delay, Drop, Faults, Mismatch, Outcome, Partial, Trickle
 from bc_events.testing.protocol import (
     BULK_PATH,
     JOB_ID_HEADER,
@@ -90,10 +90,15 @@ class EventsAPIServer:
     ``start()``/``stop()``.  After ``stop()``, ``start()`` listens on the same
     port again, so a test can take the server down and bring it back.  All
     recorded state is safe to read while requests are being served.
+
+    ``max_request_bytes`` makes the server answer ``413 Request Too Long`` to a
+    request whose body is longer, as a gateway in front of the API does (for
+    Kinesis PutRecords that is 5 MiB); None (the default) takes any size.
     """
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, max_request_bytes: int | None = None) -> None:
         self.faults = Faults()
+        self.max_request_bytes = max_request_bytes
         self._port = port
         self._lock = threading.Lock()
         self._record = _Record()
@@ -222,6 +227,12 @@ class EventsAPIServer:
         self._log(LoggedRequest(path, job_id, len(parsed.envelopes), status, received_at))
         return reply
 
+    def _too_large(self, path: str, job_id: str | None, size: int, limit: int) -> Reply:
+        with self._lock:
+            self._record.requests[path] += 1
+            self._record.log.append(LoggedRequest(path, job_id, 0, 413, time.monotonic()))
+        return json_reply(413, {"message": f"Request Too Long: {size} bytes, more than {limit}"})
+
     def _respond(self, request: Request, outcome: Outcome | None) -> Reply | Drop | _SlowReply:
         if isinstance(outcome, Trickle):
             return _SlowReply(self._accept(request, {}), outcome.seconds)
@@ -233,6 +244,9 @@ class EventsAPIServer:
             return self._accept(request, {})
         if isinstance(outcome, Partial):
             return self._accept(request, outcome.failures)
+        if isinstance(outcome, Accept):
+            self._accept(request, {})
+            return outcome.reply
         if isinstance(outcome, Mismatch):
             records = [SUCCESS] * (len(request.envelopes) - 1)
             return json_reply(200, {"failedRecords": 0, "records": records})
@@ -342,6 +356,11 @@ class _Handler(socketserver.StreamRequestHandler):
         if not length.isdigit():
             return self._send(error_reply(411, "LengthRequired", "Content-Length is required"), False)
         body = self.rfile.read(int(length))
+        limit = api.max_request_bytes
+        if limit is not None and len(body) > limit:
+            return self._send(
+                api._too_large(target, headers.get(JOB_ID_HEADER), len(body), limit), keep_alive
+            )
         reply = api._handle(target, headers.get(JOB_ID_HEADER), body)
         if isinstance(reply, Drop):
             _shut(self.connection)

@@ -56,7 +56,8 @@ def test_a_failed_flush_puts_back_exactly_the_undelivered_in_front(
 ) -> None:
     for event_id in "abcdefg":  # more than 5: one bulk request
         emit(session, event_id)
-    events_api.faults.partial_bulk_failure({1: "ValidationException", 4: "ValidationException"})
+    events_api.faults.partial_bulk_failure({1, 4})  # throttled: retried ...
+    events_api.faults.respond(403, {"errorType": "AccessDeniedException"})  # ... and refused: kept queued
     with pytest.raises(PublishError):
         session.flush()
     emit(session, "h")

@@ -124,7 +124,7 @@ def test_a_failed_flush_never_becomes_an_error_response(
     with TestClient(app) as client:
         assert client.get("/publish/lost").status_code == 200
     [error] = undelivered
-    assert [event.data["id"] for event in error.undelivered] == ["lost"]
+    assert [event.data["id"] for event in error.rejected] == ["lost"]  # a 400 ValidationException
     assert ids(api) == []
 
 

@@ -189,7 +189,7 @@ def test_a_failed_flush_is_handed_to_the_callback_not_the_client(
     response = app.test_client().get("/publish/lost", buffered=True)
     assert response.status_code == 200
     [error] = undelivered
-    assert [event.data["id"] for event in error.undelivered] == ["lost"]
+    assert [event.data["id"] for event in error.rejected] == ["lost"]  # a 400 ValidationException
     assert ids(api) == []
 
 

@@ -234,14 +234,17 @@ def test_persistent_partial_failure_leaves_exactly_the_failed_events_queued(
     assert session.events == []
 
 
-def test_non_retryable_record_codes_are_not_retried(api: EventsAPIServer, session: EventSession) -> None:
+def test_non_retryable_record_codes_are_rejected_not_retried(
+    api: EventsAPIServer, session: EventSession
+) -> None:
     ids = publish_tests(session, 8)
     api.faults.partial_bulk_failure({2, 5}, error="ValidationException")
-    with pytest.raises(PublishError, match="ValidationException") as raised:
+    with pytest.raises(PublishError, match=r"2 event.s. rejected.*ValidationException") as raised:
         session.flush()
     assert request_sizes(api) == [(BULK_PATH, 8)]
-    assert [event.data["id"] for event in raised.value.undelivered] == ["e2", "e5"]
-    assert queued_ids(session) == ["e2", "e5"]
+    assert [event.data["id"] for event in raised.value.rejected] == ["e2", "e5"]
+    assert raised.value.undelivered == []
+    assert session.events == []  # refused for good: queued again they would fail every flush
     assert sorted(accepted_ids(api)) == sorted(set(ids) - {"e2", "e5"})
 
 
@@ -253,9 +256,10 @@ def test_mixed_record_failures_retry_the_retryable_and_report_the_rejected(
     api.faults.partial_bulk_failure({0: throttled, 1: "ValidationException", 3: throttled})
     with pytest.raises(PublishError) as raised:
         session.flush()
-    assert [event.data["id"] for event in raised.value.undelivered] == ["e1"]
+    assert [event.data["id"] for event in raised.value.rejected] == ["e1"]
+    assert raised.value.undelivered == []
     assert request_sizes(api) == [(BULK_PATH, 8), (BULK_PATH, 2)]
-    assert queued_ids(session) == ["e1"]
+    assert session.events == []
     assert len(api.accepted) == 7
 
 
@@ -269,12 +273,12 @@ def test_mixed_record_failures_retry_the_retryable_and_report_the_rejected(
         (400, {"message": "JSON without errorType"}),
         (403, {"errorType": "AccessDeniedException"}),
         (404, {"errorType": "NotFound"}),
-        (413, b""),
+        (401, {"message": "Unauthorized"}),
     ],
-    ids=["400-html", "400-no-errortype", "403", "404", "413-empty"],
+    ids=["400-html", "400-no-errortype", "403", "404", "401"],
 )
 @pytest.mark.parametrize("count", [1, 20], ids=["single", "bulk"])
-def test_other_4xx_are_not_retried(
+def test_other_4xx_are_not_retried_and_stay_queued(
     api: EventsAPIServer, session: EventSession, status: int, body: Any, count: int
 ) -> None:
     ids = publish_tests(session, count)
@@ -288,8 +292,8 @@ def test_other_4xx_are_not_retried(
 
 @pytest.mark.parametrize(
     "body",
-    ["not json at all", {"failedRecords": 0}, {"records": "Success"}, ["Success"]],
-    ids=["not-json", "no-records", "records-not-a-list", "list-not-object"],
+    ["not json at all", {"records": "Success"}, ["Success"], b"", b'{"failedRecords": 0, "rec'],
+    ids=["not-json", "records-not-a-list", "list-not-object", "empty", "cut-off"],
 )
 def test_bulk_2xx_that_does_not_fit_is_not_success(
     api: EventsAPIServer, session: EventSession, body: Any
@@ -318,16 +322,12 @@ def test_records_list_of_the_wrong_length_leaves_the_events_undelivered(
 # --- chunks, server down ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["reject", "throttle-forever"])
 def test_chunk_1_accepted_chunk_2_failing_never_resends_chunk_1(
-    api: EventsAPIServer, make_client: MakeClient, fault: str
+    api: EventsAPIServer, make_client: MakeClient
 ) -> None:
     session = make_client(total_time=1.0).service_session("job-1")
     ids = publish_tests(session, 600)
-    if fault == "reject":
-        api.faults.reject(after=1)
-    else:
-        api.faults.throttle(times=1000, after=1)
+    api.faults.throttle(times=1000, after=1)
 
     with pytest.raises(PublishError) as raised:
         session.flush()
@@ -341,6 +341,36 @@ def test_chunk_1_accepted_chunk_2_failing_never_resends_chunk_1(
     session.flush()
     assert request_sizes(api) == [(BULK_PATH, 250), (BULK_PATH, 100)]
     assert accepted_ids(api) == ids[250:]  # chunk 1 is not sent again
+    assert session.events == []
+
+
+@pytest.mark.parametrize("rejected_chunk", [0, 1, 2], ids=["first", "middle", "last"])
+def test_a_rejected_chunk_does_not_stop_the_others(
+    api: EventsAPIServer, make_client: MakeClient, rejected_chunk: int
+) -> None:
+    session = make_client().service_session("job-1")
+    ids = publish_tests(session, 600)
+    api.faults.reject(after=rejected_chunk)
+
+    with pytest.raises(PublishError, match=r"\d+ event.s. rejected: HTTP 400 ValidationException") as raised:
+        session.flush()
+
+    chunk = ids[250 * rejected_chunk : 250 * (rejected_chunk + 1)]
+    assert [event.data["id"] for event in raised.value.rejected] == chunk
+    assert raised.value.undelivered == []
+    assert accepted_ids(api) == [event_id for event_id in ids if event_id not in set(chunk)]
+    assert session.events == []  # nothing left that a later flush could deliver
+
+
+def test_a_rejected_single_event_does_not_stop_the_four_after_it(
+    api: EventsAPIServer, session: EventSession
+) -> None:
+    ids = publish_tests(session, 5)
+    api.faults.reject()
+    with pytest.raises(PublishError) as raised:
+        session.flush()
+    assert [event.data["id"] for event in raised.value.rejected] == ["e0"]
+    assert accepted_ids(api) == ids[1:]
     assert session.events == []
 
 
@@ -389,7 +419,7 @@ def test_undelivered_stay_ahead_of_events_published_meanwhile(
 ) -> None:
     session = make_client(total_time=0.2).service_session("job-1")
     publish_tests(session, 2)
-    api.faults.reject()
+    api.faults.respond(403, {"errorType": "AccessDeniedException"})  # stops the flush, keeps both queued
     with pytest.raises(PublishError):
         session.flush()
     publish_tests(session, 1, prefix="later")
@@ -404,8 +434,8 @@ def test_undelivered_stay_ahead_of_events_published_meanwhile(
 
 @pytest.mark.parametrize(
     "body",
-    ["<html>OK</html>", b"", {}, {"status": "Failed"}, {"records": ["Success"]}, ["Success"]],
-    ids=["html", "empty", "empty-object", "other-status", "bulk-shape", "list"],
+    ["<html>OK</html>", b"", ["Success"], '{"status": "Succ', "null", "42"],
+    ids=["html", "empty", "list", "cut-off", "null", "number"],
 )
 def test_single_2xx_that_does_not_fit_is_not_success(
     api: EventsAPIServer, session: EventSession, body: Any
@@ -438,10 +468,11 @@ def test_2xx_with_another_error_type_is_rejected(
     api: EventsAPIServer, session: EventSession, count: int
 ) -> None:
     ids = publish_tests(session, count)
-    api.faults.respond(202, {"errorType": "ValidationException"})
-    with pytest.raises(PublishError, match="HTTP 202 ValidationException"):
+    api.faults.respond(202, {"errorType": "ValidationException"}, times=1000)
+    with pytest.raises(PublishError, match="HTTP 202 ValidationException") as raised:
         session.flush()
-    assert queued_ids(session) == ids
+    assert [event.data["id"] for event in raised.value.rejected] == ids
+    assert session.events == []
 
 
 # --- what the server sent is escaped before it is logged or raised ------------------------------
@@ -477,3 +508,62 @@ def test_a_long_or_hostile_error_type_is_escaped_and_shortened(
         session.flush()
     assert "Bad\\nRecord" in raised.value.reason
     assert len(raised.value.reason) < 300
+
+
+# --- every JSON object without errorType or failedRecords > 0 is success (the seed's contract) ----------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (201, {"eventId": "e-1", "jobId": "j-1"}),
+        (200, {"status": "Success"}),
+        (200, {}),
+        (200, {"status": "Failed"}),  # the seed reads only errorType and failedRecords
+        (202, {"failedRecords": 0}),
+        (200, {"records": ["Success"]}),
+        (200, {"errorType": None, "eventId": "e-1"}),
+    ],
+    ids=["201-event-id", "status-success", "empty", "other-status", "failed-0", "records", "null-type"],
+)
+def test_a_single_2xx_json_object_without_failures_delivers(
+    api: EventsAPIServer, session: EventSession, status: int, body: Any
+) -> None:
+    ids = publish_tests(session, 5)
+    api.faults.accept(body, status=status, times=5)
+    session.flush()
+    assert statuses(api) == [status] * 5
+    assert accepted_ids(api) == ids
+    assert session.events == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"failedRecords": 0}),
+        (201, {"eventId": "e-1", "jobId": "j-1"}),
+        (200, {}),
+        (200, {"failedRecords": 0, "records": [{"SequenceNumber": "1", "ShardId": "s"}] * 250}),
+        (200, {"FailedRecordCount": 0, "records": [{"status": "Success"}] * 250}),
+    ],
+    ids=["failed-0-no-records", "201-event-id", "empty-object", "kinesis-records", "status-records"],
+)
+def test_a_bulk_2xx_json_object_without_failures_delivers(
+    api: EventsAPIServer, session: EventSession, status: int, body: Any
+) -> None:
+    ids = publish_tests(session, 500)
+    api.faults.accept(body, status=status, times=2, bulk_only=True)
+    session.flush()
+    assert request_sizes(api) == [(BULK_PATH, 250), (BULK_PATH, 250)]
+    assert accepted_ids(api) == ids
+    assert session.events == []
+
+
+def test_failed_records_without_a_records_list_retries_every_event(
+    api: EventsAPIServer, session: EventSession
+) -> None:
+    ids = publish_tests(session, 10)
+    api.faults.respond(200, {"failedRecords": 3})  # which three? unknown: all are sent again
+    session.flush()
+    assert request_sizes(api) == [(BULK_PATH, 10), (BULK_PATH, 10)]
+    assert accepted_ids(api) == ids

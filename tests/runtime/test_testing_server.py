@@ -459,3 +459,67 @@ def test_requests_outside_the_protocol_get_an_error_reply(
     reply = raw_exchange(events_api, request_bytes)
     assert reply.startswith(b"HTTP/1.1 " + status + b" ")
     assert b'"errorType"' in reply
+
+
+# --- scripted success shapes, a request size limit, permanent rejections -----------------------
+
+
+def test_accept_answers_a_scripted_shape_and_records_the_events(
+    events_api: EventsAPIServer, conn: http.client.HTTPConnection
+) -> None:
+    events_api.faults.accept({"eventId": "e-1", "jobId": "j-1"}, status=201)
+    events_api.faults.accept({"failedRecords": 0}, bulk_only=True)
+    created = post(conn, SINGLE_PATH, ENVELOPE)
+    bulk = post(conn, BULK_PATH, [ENVELOPE] * 3)
+    usual = post(conn, SINGLE_PATH, ENVELOPE)
+    assert (created.status, created.json()) == (201, {"eventId": "e-1", "jobId": "j-1"})
+    assert (bulk.status, bulk.json()) == (200, {"failedRecords": 0})
+    assert usual.json() == {"status": "Success"}  # the default shape again
+    assert len(events_api.accepted) == 5
+
+
+def test_a_malformed_request_is_refused_before_a_scripted_accept(
+    events_api: EventsAPIServer, conn: http.client.HTTPConnection
+) -> None:
+    events_api.faults.accept({"eventId": "e-1"}, status=201)
+    reply = post(conn, SINGLE_PATH, envelope(category="Not Valid"))
+    assert reply.status == 400
+    assert events_api.accepted == []
+
+
+def test_max_request_bytes_answers_413_above_the_limit() -> None:
+    with EventsAPIServer(max_request_bytes=1000) as api:
+        connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+        small = post(connection, BULK_PATH, [ENVELOPE] * 5)
+        large = post(connection, BULK_PATH, [ENVELOPE] * 20)
+        after = post(connection, SINGLE_PATH, ENVELOPE)  # the connection is still usable
+        connection.close()
+        assert (small.status, large.status, after.status) == (200, 413, 200)
+        assert "Request Too Long" in large.json()["message"]
+        assert len(api.accepted) == 6
+        assert [request.status for request in api.request_log] == [200, 413, 200]
+
+
+def test_random_permanent_rejections() -> None:
+    with EventsAPIServer() as api:
+        api.faults.random_rejections(4, rate=1.0, kinds=["reject", "reject_records"])
+        connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+        replies = [post(connection, BULK_PATH, [ENVELOPE] * 4).json() for _ in range(20)]
+        singles = [post(connection, SINGLE_PATH, ENVELOPE).json() for _ in range(5)]
+        connection.close()
+    assert any(reply.get("errorType") == "ValidationException" for reply in replies)
+    partial = [reply for reply in replies if "records" in reply]
+    assert partial
+    assert all(reply["failedRecords"] == 1 and "ValidationException" in reply["records"] for reply in partial)
+    assert all(reply["errorType"] == "ValidationException" for reply in singles)  # records: bulk only
+
+
+def test_the_reply_contract_reads_the_same_in_the_readme() -> None:
+    from pathlib import Path
+
+    from bc_events.testing import REPLY_CONTRACT
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    start = readme.index("<!-- reply-contract")
+    block = readme[readme.index("-->", start) + 4 : readme.index("<!-- /reply-contract -->")]
+    assert block == REPLY_CONTRACT

@@ -60,7 +60,7 @@ def test_a_failed_flush_is_logged_with_its_envelopes_and_handed_to_the_callback(
     with caplog.at_level(logging.ERROR, logger="bc.events"):
         finish(session, succeeded=True, on_undelivered=seen.append)
     [error] = seen
-    assert [event.data for event in error.undelivered] == [{"id": "lost?"}]
+    assert [event.data for event in error.rejected] == [{"id": "lost?"}]  # a 400 ValidationException
     [record] = [r for r in caplog.records if "not delivered after the work succeeded" in r.getMessage()]
     envelope = json.loads(record.getMessage().splitlines()[-1])
     assert envelope["data"] == {"id": "lost?"}

@@ -180,7 +180,7 @@ def test_publish_immediately_raises_when_delivery_fails(
     api.faults.reject()
     with pytest.raises(PublishError) as raised:
         session.created_test({"id": "lost"})
-    assert [event.data["id"] for event in raised.value.undelivered] == ["lost"]
+    assert [event.data["id"] for event in raised.value.rejected] == ["lost"]  # a 400 ValidationException
 
 
 def test_connections_are_reused(api: EventsAPIServer, session: EventSession) -> None:

@@ -1,0 +1,48 @@
+"""The Transport interface: what a session needs to deliver events.
+
+A transport takes a batch of events and either delivers all of them or raises
+``PublishError`` carrying exactly the ones it could not deliver (``undelivered``,
+to keep queued) and the ones the API refused for good (``rejected``).  Sessions
+rely on that contract to keep undelivered events queued and never re-send
+accepted ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bc_events.event import Event
+
+Cancelled = Callable[[], bool]
+"""Asked before each request of a send: True stops it (the session was rolled back meanwhile)."""
+
+Acknowledged = Callable[[Sequence[Event]], None]
+"""Called with the events the API acknowledged, as soon as each reply is read."""
+
+
+def never_cancelled() -> bool:
+    return False
+
+
+class Transport(Protocol):
+    """What ``EventClient`` needs to deliver events (shaped like an httpx transport).
+
+    A transport may also take an ``accepted`` keyword,
+    ``send(events, *, cancelled=..., accepted=...)``: it then calls
+    ``accepted(events)`` each time the API acknowledged some events, and a
+    session whose flush is interrupted (``KeyboardInterrupt``, ``SystemExit``,
+    an exception in a hook) keeps queued exactly the events not acknowledged.
+    The session passes ``accepted`` only to a transport whose ``send`` declares
+    it; without it, an interrupted flush keeps the whole batch queued.
+    """
+
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+        """Deliver ``events``, or raise ``PublishError`` with exactly the undelivered (and rejected) ones.
+
+        ``cancelled()`` is asked before every request a send makes: once it is
+        True, no further request starts and what is left is reported undelivered.
+        """
+
+    def close(self) -> None:
+        """Release connections; the transport is not used afterwards."""

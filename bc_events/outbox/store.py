@@ -109,18 +109,23 @@ class OutboxStore(Protocol):
         order.  An empty claim means nothing is claimable now (or, on SQLite,
         another relay holds the lease).
         """
+        ...
 
     def dead_letters(self, limit: int = 100) -> list[OutboxRow]:
         """Rejected rows, oldest first."""
+        ...
 
     def requeue(self, ids: Sequence[int] | None = None) -> int:
         """Make rejected rows pending again (all of them when ``ids`` is None); returns how many."""
+        ...
 
     def purge(self, older_than: float) -> int:
         """Delete delivered rows settled more than ``older_than`` seconds ago; returns how many."""
+        ...
 
     def stats(self) -> OutboxStats:
         """Rows per state and the oldest pending row's time."""
+        ...
 
     def close(self) -> None:
         """Release the store's connection."""

@@ -47,7 +47,9 @@ def _pg_reset(dsn: str) -> None:
 
 
 def sqlite_store(path: Path, **options: Any) -> DbApiStore:
-    return DbApiStore(lambda: sqlite3.connect(path, timeout=30), sql.SQLITE, **options)
+    return DbApiStore(
+        lambda: sqlite3.connect(path, timeout=30, check_same_thread=False), sql.SQLITE, **options
+    )
 
 
 def postgres_store(dsn: str, **options: Any) -> DbApiStore:

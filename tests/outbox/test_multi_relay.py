@@ -60,7 +60,8 @@ def test_relays_on_postgres_deliver_everything_once_in_order_per_job(
         for thread in threads:
             thread.start()
         deadline = started + 60
-        while time.monotonic() < deadline and not (done_writing.is_set() and len(api.accepted) >= jobs * per_job):
+        total = jobs * per_job
+        while time.monotonic() < deadline and not (done_writing.is_set() and len(api.accepted) >= total):
             time.sleep(0.05)
         elapsed = time.monotonic() - started
         for relay in workers:
@@ -71,7 +72,7 @@ def test_relays_on_postgres_deliver_everything_once_in_order_per_job(
     seen = Counter((e.job_id, e.data["n"]) for e in accepted)
     duplicates = sum(count - 1 for count in seen.values())
     shares = [relay.throughput.delivered for relay in workers]
-    print(f"\n{relays} relays: {len(accepted)} events in {elapsed:.2f}s, shares {shares}, {duplicates} duplicates")
+    print(f"\n{relays} relays: {len(accepted)} events in {elapsed:.2f}s, shares {shares}, {duplicates} dup.")
     assert duplicates == 0
     assert len(seen) == jobs * per_job  # nothing lost
     for job in range(jobs):

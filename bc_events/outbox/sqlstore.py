@@ -183,8 +183,8 @@ class DbApiStore(SqlStore):
     def _connection_(self) -> Any:
         if self._connection is None:
             connection = self._connect()
-            if self.dialect.qmark:
-                connection.isolation_level = None  # transactions are begun explicitly (BEGIN IMMEDIATE)
+            if self.dialect.qmark:  # transactions are begun explicitly (BEGIN IMMEDIATE)
+                getattr(connection, "driver_connection", connection).isolation_level = None
             self._connection = connection
         return self._connection
 

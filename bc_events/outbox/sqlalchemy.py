@@ -73,15 +73,14 @@ def add_outbox_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 
 def append(bind: Connection | Session, events: Sequence[Event]) -> None:
-    """Insert ``events`` (one executemany INSERT) in ``bind``'s current transaction."""
-    if not events:
-        return
+    """Insert ``events`` in ``bind``'s current transaction: one multi-row INSERT per 500 events."""
     now = time.time()
-    rows = [
-        {"job_id": event.job_id, "topic": event.topic_name, "body": event.body, "created_at": now}
-        for event in events
-    ]
-    bind.execute(insert(outbox_table), rows)
+    for start in range(0, len(events), 500):
+        rows = [
+            {"job_id": event.job_id, "topic": event.topic_name, "body": event.body, "created_at": now}
+            for event in events[start : start + 500]
+        ]
+        bind.execute(insert(outbox_table).values(rows))
 
 
 def dialect_of(engine: Engine) -> sql.Dialect:

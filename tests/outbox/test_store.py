@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from bc_events.outbox import sql
 from bc_events.outbox.sqlstore import DbApiStore, append
 from bc_events.outbox.store import DELIVERED, PENDING, REJECTED, Settlement
 from tests.outbox.conftest import Writer, event
@@ -144,3 +147,19 @@ def test_claim_limit_and_order(store: DbApiStore, write: Writer) -> None:
         assert [row.body for row in claim.rows] == [event(f"job-{n % 3}", n).body for n in range(4)]
     with pytest.raises(ValueError, match="at least 1"):
         store.claim(0)
+
+
+def test_a_batch_is_one_insert_statement_per_500_events(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "count.sqlite3", isolation_level=None)
+    for statement in sql.SQLITE.ddl():
+        connection.execute(statement)
+    statements: list[str] = []
+    connection.set_trace_callback(statements.append)
+    cursor = connection.cursor()
+    append(cursor, sql.SQLITE, [event("job-1", n) for n in range(3)])
+    append(cursor, sql.SQLITE, [event("job-2", n) for n in range(501)])
+    append(cursor, sql.SQLITE, [])
+    assert [s.split()[0] for s in statements] == ["INSERT", "INSERT", "INSERT"]
+    assert connection.execute("SELECT COUNT(*) FROM bc_events_outbox").fetchone() == (504,)
+    bodies = [body for (body,) in connection.execute("SELECT body FROM bc_events_outbox ORDER BY id")]
+    assert bodies[3:] == [event("job-2", n).body for n in range(501)]

@@ -62,6 +62,22 @@ def by_job(rows: Sequence[OutboxRow]) -> list[OutboxRow]:
     return [row for group in groups.values() for row in group]
 
 
+def _job_groups(rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
+    """Each job's rows in id order, jobs in the order of their first row."""
+    groups: dict[str, list[OutboxRow]] = {}
+    for row in by_job(rows):
+        groups.setdefault(row.job_id, []).append(row)
+    return list(groups.values())
+
+
+def _merged(settlements: Sequence[Settlement]) -> Settlement:
+    return Settlement(
+        delivered=[key for part in settlements for key in part.delivered],
+        rejected={key: why for part in settlements for key, why in part.rejected.items()},
+        released={key: why for part in settlements for key, why in part.released.items()},
+    )
+
+
 @dataclass(frozen=True)
 class RelayOptions:
     """How a relay paces itself."""
@@ -109,12 +125,12 @@ class Relay:
         self._pool = ThreadPoolExecutor(self.options.senders) if self.options.senders > 1 else None
 
     def run_once(self) -> Settlement:
-        """One pass: claim a batch, deliver it, settle it; returns the settlement."""
+        """One pass: claim a batch, deliver it round by round, settle it; returns what became of the rows."""
         with self.store.claim(self.options.batch_size) as claim:
             if not claim.rows:
                 return Settlement()
             settlement = self._deliver(claim)
-            claim.settle(settlement)
+            claim.settle(Settlement())
         self.throughput.record(len(settlement.delivered), len(settlement.rejected), len(settlement.released))
         if settlement.rejected:
             logger.error("outbox: %d event(s) rejected, kept as dead letters", len(settlement.rejected))
@@ -158,20 +174,25 @@ class Relay:
             self._pool.shutdown()
 
     def _deliver(self, claim: Claim) -> Settlement:
-        if self._pool is None:
-            return settle_send(claim.rows, self.transport)
-        parts: list[list[OutboxRow]] = [[] for _ in range(self.options.senders)]
-        slot: dict[str, int] = {}
-        for row in claim.rows:  # whole jobs per thread, spread round-robin
-            parts[slot.setdefault(row.job_id, len(slot) % len(parts))].append(row)
-        results = list(
-            self._pool.map(lambda part: settle_send(part, self.transport), [p for p in parts if p])
-        )
-        return Settlement(
-            delivered=[key for result in results for key in result.delivered],
-            rejected={key: why for result in results for key, why in result.rejected.items()},
-            released={key: why for result in results for key, why in result.released.items()},
-        )
+        """Send the claim's jobs, ``senders`` at a time; checkpoint after each round.
+
+        A crash then re-sends only the round in flight.  A round that could not
+        deliver everything (the API is down, say) ends the pass: the rows not
+        tried stay pending, their attempt count unchanged.
+        """
+        done: list[Settlement] = []
+        while claim.rows:
+            jobs = _job_groups(claim.rows)[: self.options.senders]
+            if self._pool is None:
+                results = [settle_send(jobs[0], self.transport)]
+            else:
+                results = list(self._pool.map(lambda rows: settle_send(rows, self.transport), jobs))
+            round_settled = _merged(results)
+            claim.checkpoint(round_settled)
+            done.append(round_settled)
+            if round_settled.released:
+                break
+        return _merged(done)
 
     def _housekeeping(self) -> None:
         if self._metrics is not None:

@@ -108,6 +108,18 @@ def select_pending(cursor: Cursor, dialect: Dialect, limit: int) -> list[OutboxR
     return [_row(values) for values in cursor.fetchall()]
 
 
+def relock(cursor: Cursor, dialect: Dialect, ids: Sequence[int]) -> list[OutboxRow]:
+    """Lock again, in a new transaction, the rows of ``ids`` still pending and not taken by another relay."""
+    if not ids:
+        return []
+    statement = (
+        f"SELECT {_COLUMNS} FROM {TABLE} WHERE id = ANY(%s) AND state = '{PENDING}'"
+        " ORDER BY id FOR UPDATE SKIP LOCKED"
+    )
+    cursor.execute(dialect.sql(statement), (list(ids),))
+    return keep_job_prefixes(cursor, dialect, [_row(values) for values in cursor.fetchall()])
+
+
 def keep_job_prefixes(cursor: Cursor, dialect: Dialect, rows: list[OutboxRow]) -> list[OutboxRow]:
     """The rows of ``rows`` whose every earlier pending row of the same job is in ``rows`` too.
 

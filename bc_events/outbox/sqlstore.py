@@ -38,6 +38,30 @@ class SqlClaim:
         self._cursor = cursor
         self._ended = False
 
+    def checkpoint(self, settlement: Settlement) -> None:
+        if self._ended:
+            raise RuntimeError("this claim was already settled or abandoned")
+        settled = {*settlement.delivered, *settlement.rejected, *settlement.released}
+        left = [row.id for row in self.rows if row.id not in settled]
+        dialect, now = self._store.dialect, self._store.clock()
+        if self._open is None or self._cursor is None:  # SQLite: the lease keeps the other rows ours
+            with self._store.transaction() as cursor:
+                sql.settle(cursor, dialect, settlement, now)
+            self.rows = [row for row in self.rows if row.id not in settled]
+            return
+        with self._open:
+            sql.settle(self._cursor, dialect, settlement, now)
+        self._open, self._cursor = None, None
+        stack = contextlib.ExitStack()
+        cursor = stack.enter_context(self._store.transaction())
+        try:
+            self.rows = sql.relock(cursor, dialect, left)
+        except BaseException as error:
+            self._ended = True
+            stack.__exit__(type(error), error, error.__traceback__)
+            raise
+        self._open, self._cursor = stack, cursor
+
     def settle(self, settlement: Settlement) -> None:
         self._end()
         now = self._store.clock()

@@ -87,6 +87,14 @@ class Claim(Protocol):
 
     rows: list[OutboxRow]
 
+    def checkpoint(self, settlement: Settlement) -> None:
+        """Commit what became of some rows now, keeping the claim on the others (``rows`` shrinks to them).
+
+        A relay checkpoints after each round of requests, so a crash re-sends
+        only the requests in flight.  On PostgreSQL the other rows are locked
+        again; one another relay took meanwhile is no longer in ``rows``.
+        """
+
     def settle(self, settlement: Settlement) -> None:
         """Record what became of the rows and end the claim."""
 

@@ -87,3 +87,23 @@ def test_postgres_a_released_claim_is_claimable_again(pg_pair: tuple[DbApiStore,
         assert len(other.rows) == 1
     first.close()
     second.close()
+
+
+def test_postgres_checkpoint_commits_some_rows_and_keeps_the_others_locked(
+    pg_pair: tuple[DbApiStore, DbApiStore],
+) -> None:
+    first, second = pg_pair
+    _write(first, [event("job-a", 0), event("job-b", 0), event("job-b", 1)])
+    claim = first.claim(10)
+    a, b0, b1 = (row.id for row in claim.rows)
+    claim.checkpoint(Settlement(delivered=[a]))
+    assert [row.id for row in claim.rows] == [b0, b1]
+    assert second.stats().delivered == 1  # committed: a restarted relay would not send it again
+    with second.claim(10) as other:
+        assert other.rows == []  # job-b's rows are still this claim's
+    claim.checkpoint(Settlement(released={b0: "HTTP 503"}))
+    claim.settle(Settlement())
+    with second.claim(10) as other:
+        assert [(row.id, row.attempts) for row in other.rows] == [(b0, 1), (b1, 0)]
+    first.close()
+    second.close()

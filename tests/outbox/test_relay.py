@@ -16,7 +16,7 @@ from bc_events.outbox.sqlstore import DbApiStore
 from bc_events.outbox.store import DELIVERED, PENDING, REJECTED, OutboxRow, OutboxStats
 from bc_events.retry import RetryPolicy
 from bc_events.testing import EventsAPIServer
-from bc_events.transport import HttpTransport, never_cancelled
+from bc_events.transport import HttpTransport, RecordingTransport, never_cancelled
 from tests.outbox.conftest import Writer, event
 from tests.outbox.test_store import states
 
@@ -53,13 +53,16 @@ def test_row_event_sends_the_stored_bytes_under_the_topic() -> None:
 class Refusing:
     """A transport whose send fails the way HttpTransport reports failures."""
 
-    def __init__(self, fail_from: int, rejected: Sequence[int] = ()) -> None:
+    def __init__(self, fail_from: int, rejected: Sequence[int] | None = None) -> None:
         self.fail_from = fail_from
-        self.rejected = rejected
+        self.rejected = rejected  # None: every undelivered event is rejected
+        self.sends: list[list[str]] = []
 
     def send(self, events: Sequence[Event], *, cancelled: object = never_cancelled) -> None:
+        self.sends.append([event.job_id for event in events])
         error = PublishError("HTTP 400 ValidationException: no", events[self.fail_from :])
-        error.rejected = [events[index] for index in self.rejected]  # type: ignore[attr-defined]
+        chosen = range(self.fail_from, len(events)) if self.rejected is None else self.rejected
+        error.rejected = [events[index] for index in chosen]  # type: ignore[attr-defined]
         raise error
 
     def close(self) -> None:
@@ -128,8 +131,10 @@ def test_relay_releases_rows_when_the_api_is_down_then_delivers_them(
 
 def test_relay_keeps_rejected_rows_as_dead_letters(store: DbApiStore, write: Writer) -> None:
     write([event("job-1", 1), event("job-2", 2)])
-    relay = Relay(store, Refusing(fail_from=0, rejected=[0, 1]))
+    refusing = Refusing(fail_from=0)
+    relay = Relay(store, refusing)
     relay.run_once()
+    assert refusing.sends == [["job-1"], ["job-2"]]  # a job per round: rejections do not end the pass
     assert [(r.state, r.attempts) for r in store.dead_letters()] == [(REJECTED, 1), (REJECTED, 1)]
     assert outbox_metrics(store, relay.throughput)["rejected"] == 2
     assert relay.throughput.rejected == 2
@@ -212,3 +217,36 @@ def test_options_refuse_nonsense() -> None:
         RelayOptions(batch_size=0)
     with pytest.raises(ValueError, match="interval"):
         RelayOptions(interval=-1)
+
+
+def test_when_the_api_is_down_the_pass_ends_and_untried_rows_keep_their_attempts(
+    store: DbApiStore, write: Writer
+) -> None:
+    write([event("job-1", 1)])
+    write([event("job-2", 2), event("job-2", 3)])
+    with EventsAPIServer() as api:
+        api.faults.server_error(times=1000, status=503)
+        settlement = Relay(store, HttpTransport(api.url, retry=QUICK)).run_once()
+    assert (list(settlement.delivered), len(settlement.released)) == ([], 1)
+    assert sorted(attempts for _, attempts, _ in states(store).values()) == [0, 0, 1]
+
+
+def test_each_round_is_committed_before_the_next_is_sent(
+    store: DbApiStore, write: Writer, database: Callable[..., DbApiStore]
+) -> None:
+    write([event("job-1", 1)])
+    write([event("job-2", 2)])
+    reader = database()
+    seen: list[dict[int, tuple[str, int, str | None]]] = []
+
+    class Watching(RecordingTransport):
+        def send(self, events: Sequence[Event], *, cancelled: object = never_cancelled) -> None:
+            seen.append(states(reader))  # what a relay restarted now would find
+            super().send(events)
+
+    Relay(store, Watching()).run_once()
+    first, second = sorted(seen[1])
+    assert [len(round_) for round_ in seen] == [2, 2]
+    assert seen[1][first][0] == DELIVERED  # job-1's round was committed before job-2's was sent
+    assert seen[1][second][0] == PENDING
+    reader.close()

@@ -9,6 +9,7 @@ in the order they were written; different jobs may go in any order.
 from __future__ import annotations
 
 import logging
+import random
 import signal
 import threading
 import time
@@ -122,15 +123,15 @@ class Relay:
         self._metrics = MetricsLog(store, self.throughput, every, clock) if every else None
         self._stopping = threading.Event()
         self._next_purge = clock()
+        self._random = random.Random()
         self._pool = ThreadPoolExecutor(self.options.senders) if self.options.senders > 1 else None
 
     def run_once(self) -> Settlement:
-        """One pass: claim a batch, deliver it round by round, settle it; returns what became of the rows."""
+        """One pass: claim a batch, deliver it round by round; returns what became of the rows."""
         with self.store.claim(self.options.batch_size) as claim:
             if not claim.rows:
                 return Settlement()
             settlement = self._deliver(claim)
-            claim.settle(Settlement())
         self.throughput.record(len(settlement.delivered), len(settlement.rejected), len(settlement.released))
         if settlement.rejected:
             logger.error("outbox: %d event(s) rejected, kept as dead letters", len(settlement.rejected))
@@ -148,7 +149,7 @@ class Relay:
                 self._stopping.wait(self.options.interval)
                 continue
             settled = len(settlement.delivered) + len(settlement.rejected) + len(settlement.released)
-            if settled < self.options.batch_size or settlement.released:
+            if not settled or settlement.released:  # nothing to do, or the API is failing: pause
                 self._stopping.wait(self.options.interval)
         release = getattr(self.store, "release_lease", None)
         if release is not None:
@@ -178,13 +179,21 @@ class Relay:
 
         A crash then re-sends only the round in flight.  A round that could not
         deliver everything (the API is down, say) ends the pass: the rows not
-        tried stay pending, their attempt count unchanged.
+        tried stay pending, their attempt count unchanged.  Jobs are visited
+        from a random one, so relays reading the same candidates rarely
+        contend for the same rows.
         """
+        groups = _job_groups(claim.rows)
+        start = self._random.randrange(len(groups)) if groups else 0
+        groups = groups[start:] + groups[:start]
         done: list[Settlement] = []
-        while claim.rows:
-            jobs = _job_groups(claim.rows)[: self.options.senders]
-            if self._pool is None:
-                results = [settle_send(jobs[0], self.transport)]
+        for first in range(0, len(groups), self.options.senders):
+            held = claim.take(
+                [row for group in groups[first : first + self.options.senders] for row in group]
+            )
+            jobs = _job_groups(held)
+            if self._pool is None or len(jobs) < 2:
+                results = [settle_send(rows, self.transport) for rows in jobs]
             else:
                 results = list(self._pool.map(lambda rows: settle_send(rows, self.transport), jobs))
             round_settled = _merged(results)

@@ -101,22 +101,28 @@ def insert(cursor: Cursor, dialect: Dialect, events: Sequence[Event], now: float
 
 
 def select_pending(cursor: Cursor, dialect: Dialect, limit: int) -> list[OutboxRow]:
-    """The oldest pending rows; on PostgreSQL locked for this transaction, skipping rows others hold."""
-    lock = " FOR UPDATE SKIP LOCKED" if dialect.locks_rows else ""
-    statement = f"SELECT {_COLUMNS} FROM {TABLE} WHERE state = '{PENDING}' ORDER BY id LIMIT %s{lock}"
+    """The oldest pending rows (no locks: a relay locks each round's rows with ``relock``)."""
+    statement = f"SELECT {_COLUMNS} FROM {TABLE} WHERE state = '{PENDING}' ORDER BY id LIMIT %s"
     cursor.execute(dialect.sql(statement), (limit,))
     return [_row(values) for values in cursor.fetchall()]
 
 
-def relock(cursor: Cursor, dialect: Dialect, ids: Sequence[int]) -> list[OutboxRow]:
-    """Lock again, in a new transaction, the rows of ``ids`` still pending and not taken by another relay."""
-    if not ids:
+def lock_rows(cursor: Cursor, dialect: Dialect, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+    """Lock those of ``rows`` still pending that no other relay holds and that may go now.
+
+    ``SKIP LOCKED`` leaves out the rows another relay holds; ``keep_job_prefixes``
+    then leaves out any row with an earlier pending row of its job not held here.
+    The id range keeps the planner on the (state, id) index even before the
+    table's statistics know the fresh rows.
+    """
+    if not rows:
         return []
+    wanted = sorted(row.id for row in rows)
     statement = (
-        f"SELECT {_COLUMNS} FROM {TABLE} WHERE id = ANY(%s) AND state = '{PENDING}'"
-        " ORDER BY id FOR UPDATE SKIP LOCKED"
+        f"SELECT {_COLUMNS} FROM {TABLE} WHERE state = '{PENDING}' AND id >= %s AND id <= %s"
+        " AND id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED"
     )
-    cursor.execute(dialect.sql(statement), (list(ids),))
+    cursor.execute(dialect.sql(statement), (wanted[0], wanted[-1], wanted))
     return keep_job_prefixes(cursor, dialect, [_row(values) for values in cursor.fetchall()])
 
 

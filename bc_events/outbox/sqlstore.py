@@ -23,72 +23,64 @@ Clock = Callable[[], float]
 
 
 class SqlClaim:
-    """A claim of ``SqlStore``: on PostgreSQL it keeps the claiming transaction (and its row locks) open."""
+    """A claim of ``SqlStore``: candidate rows, taken round by round (on PostgreSQL, locked per round)."""
 
-    def __init__(
-        self,
-        store: SqlStore,
-        rows: list[OutboxRow],
-        open_transaction: contextlib.ExitStack | None = None,
-        cursor: Cursor | None = None,
-    ) -> None:
+    def __init__(self, store: SqlStore, rows: list[OutboxRow]) -> None:
         self.rows = rows
         self._store = store
-        self._open = open_transaction
-        self._cursor = cursor
+        self._open: contextlib.ExitStack | None = None
+        self._cursor: Cursor | None = None
         self._ended = False
+
+    def take(self, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+        if self._ended or self._open is not None:
+            raise RuntimeError("take() needs a claim not ended, its previous round checkpointed")
+        wanted = {row.id for row in rows}
+        self.rows = [row for row in self.rows if row.id not in wanted]
+        if not self._store.dialect.locks_rows:
+            return list(rows)  # SQLite: the lease makes every row ours
+        stack = contextlib.ExitStack()
+        cursor = stack.enter_context(self._store.transaction())
+        try:
+            held = sql.lock_rows(cursor, self._store.dialect, rows)
+        except BaseException as error:
+            stack.__exit__(type(error), error, error.__traceback__)
+            raise
+        self._open, self._cursor = stack, cursor
+        return held
 
     def checkpoint(self, settlement: Settlement) -> None:
         if self._ended:
             raise RuntimeError("this claim was already settled or abandoned")
-        settled = {*settlement.delivered, *settlement.rejected, *settlement.released}
-        left = [row.id for row in self.rows if row.id not in settled]
         dialect, now = self._store.dialect, self._store.clock()
-        if self._open is None or self._cursor is None:  # SQLite: the lease keeps the other rows ours
-            with self._store.transaction() as cursor:
+        if self._open is not None and self._cursor is not None:
+            stack, cursor = self._open, self._cursor
+            self._open = self._cursor = None
+            with stack:  # commits the round: its marks, and the end of its locks
                 sql.settle(cursor, dialect, settlement, now)
-            self.rows = [row for row in self.rows if row.id not in settled]
             return
-        with self._open:
-            sql.settle(self._cursor, dialect, settlement, now)
-        self._open, self._cursor = None, None
-        stack = contextlib.ExitStack()
-        cursor = stack.enter_context(self._store.transaction())
-        try:
-            self.rows = sql.relock(cursor, dialect, left)
-        except BaseException as error:
-            self._ended = True
-            stack.__exit__(type(error), error, error.__traceback__)
-            raise
-        self._open, self._cursor = stack, cursor
+        with self._store.transaction() as cursor:
+            sql.settle(cursor, dialect, settlement, now)
+            if not dialect.locks_rows:  # a long pass keeps its lease
+                sql.take_lease(cursor, dialect, self._store.holder, now, self._store.lease_seconds)
 
     def settle(self, settlement: Settlement) -> None:
-        self._end()
-        now = self._store.clock()
-        if self._open is not None and self._cursor is not None:
-            with self._open:
-                sql.settle(self._cursor, self._store.dialect, settlement, now)
-        else:
-            with self._store.transaction() as cursor:
-                sql.settle(cursor, self._store.dialect, settlement, now)
+        self.checkpoint(settlement)
+        self._ended = True
 
     def abandon(self) -> None:
         if self._ended:
             return
-        self._end()
+        self._ended = True
         if self._open is not None:
-            self._open.__exit__(_Abandoned, _Abandoned(), None)  # rolls the claim back
+            stack, self._open, self._cursor = self._open, None, None
+            stack.__exit__(_Abandoned, _Abandoned(), None)  # rolls the round back
 
     def __enter__(self) -> SqlClaim:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.abandon()
-
-    def _end(self) -> None:
-        if self._ended:
-            raise RuntimeError("this claim was already settled or abandoned")
-        self._ended = True
 
 
 class _Abandoned(Exception):
@@ -115,24 +107,13 @@ class SqlStore:
     def claim(self, limit: int) -> SqlClaim:
         if limit < 1:
             raise ValueError(f"claim limit must be at least 1, got {limit!r}")
-        if self.dialect.locks_rows:
-            return self._claim_locked(limit)
         with self.transaction() as cursor:
-            if not sql.take_lease(cursor, self.dialect, self.holder, self.clock(), self.lease_seconds):
+            if not self.dialect.locks_rows and not sql.take_lease(
+                cursor, self.dialect, self.holder, self.clock(), self.lease_seconds
+            ):
                 return SqlClaim(self, [])
-            rows = sql.select_pending(cursor, self.dialect, limit)
-        return SqlClaim(self, rows)
-
-    def _claim_locked(self, limit: int) -> SqlClaim:
-        stack = contextlib.ExitStack()
-        cursor = stack.enter_context(self.transaction())
-        try:
-            rows = sql.select_pending(cursor, self.dialect, limit)
-            rows = sql.keep_job_prefixes(cursor, self.dialect, rows)
-        except BaseException as error:
-            stack.__exit__(type(error), error, error.__traceback__)
-            raise
-        return SqlClaim(self, rows, stack, cursor)
+            # PostgreSQL: read without locks; each round locks its own rows (take)
+            return SqlClaim(self, sql.select_pending(cursor, self.dialect, limit))
 
     def release_lease(self) -> None:
         """Give up the SQLite lease (a relay stopping cleanly); nothing to do on PostgreSQL."""

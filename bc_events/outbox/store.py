@@ -77,29 +77,33 @@ class OutboxStats:
 
 
 class Claim(Protocol):
-    """Rows one relay delivers now; nobody else delivers them until the claim is settled or abandoned.
+    """A relay's pass: candidate rows, taken and settled round by round.
 
-    On PostgreSQL the rows stay locked (``FOR UPDATE``) in an open transaction
-    until ``settle``; a relay that dies releases them with its connection.  On
-    SQLite the relay holds the store's lease.  A claim is a context manager:
-    leaving it without ``settle`` abandons it (the rows stay pending).
+    ``take(rows)`` returns the rows this relay may send now: on PostgreSQL it
+    locks them (``FOR UPDATE SKIP LOCKED``) in a transaction that stays open
+    until ``checkpoint``, leaving out rows another relay holds and any row of a
+    job whose earlier pending row is not among them; a relay that dies releases
+    its locks with its connection.  On SQLite the relay holds the store's lease
+    and every row is its own.  ``checkpoint`` commits what became of the round,
+    so a crash re-sends only the round in flight.  A claim is a context manager:
+    leaving it abandons the round in progress (its rows stay pending).
     """
 
     rows: list[OutboxRow]
+    """The candidates not yet taken, oldest first."""
+
+    def take(self, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+        """Start a round with ``rows`` (removed from ``rows``); returns the ones this relay holds."""
+        ...
 
     def checkpoint(self, settlement: Settlement) -> None:
-        """Commit what became of some rows now, keeping the claim on the others (``rows`` shrinks to them).
-
-        A relay checkpoints after each round of requests, so a crash re-sends
-        only the requests in flight.  On PostgreSQL the other rows are locked
-        again; one another relay took meanwhile is no longer in ``rows``.
-        """
+        """Commit what became of the round's rows (rows not named stay pending, unchanged)."""
 
     def settle(self, settlement: Settlement) -> None:
-        """Record what became of the rows and end the claim."""
+        """Checkpoint, and end the claim."""
 
     def abandon(self) -> None:
-        """End the claim without changing any row."""
+        """End the claim; the round in progress changes no row."""
 
     def __enter__(self) -> Claim: ...
 
@@ -110,12 +114,10 @@ class OutboxStore(Protocol):
     """The relay side of an outbox: claim, settle, dead letters, retention, stats."""
 
     def claim(self, limit: int) -> Claim:
-        """Claim up to ``limit`` pending rows, oldest first, keeping each job's rows in order.
+        """Up to ``limit`` pending rows, oldest first, as candidates of a pass (see ``Claim.take``).
 
-        A job's row is claimed only when every earlier pending row of that job
-        is claimed with it, so two relays never deliver one job's events out of
-        order.  An empty claim means nothing is claimable now (or, on SQLite,
-        another relay holds the lease).
+        An empty claim means nothing is pending (or, on SQLite, another relay
+        holds the lease).
         """
         ...
 

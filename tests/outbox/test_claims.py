@@ -55,55 +55,59 @@ def pg_pair(postgres: pgserver.PostgresServer) -> tuple[DbApiStore, DbApiStore]:
     return first, second
 
 
-def test_postgres_relays_claim_disjoint_rows_and_never_a_job_row_ahead_of_an_earlier_one(
+def test_postgres_relays_take_disjoint_rows_and_never_a_job_row_ahead_of_an_earlier_one(
     pg_pair: tuple[DbApiStore, DbApiStore],
 ) -> None:
     first, second = pg_pair
     _write(first, [event("job-a", n) for n in range(3)])
     _write(first, [event("job-b", n) for n in range(2)])
-    claim = first.claim(2)  # job-a's first two rows, locked
-    assert [row.job_id for row in claim.rows] == ["job-a", "job-a"]
+    claim = first.claim(10)
+    a0, a1, a2, b0, b1 = claim.rows
+    assert [row.id for row in claim.take([a0, a1])] == [a0.id, a1.id]  # locked until the checkpoint
     with second.claim(10) as other:
-        # job-a's third row is free but would overtake the two the first relay holds
-        assert [row.job_id for row in other.rows] == ["job-b", "job-b"]
-        other.settle(Settlement(delivered=[row.id for row in other.rows]))
+        assert [row.id for row in other.take([a0, a1, a2])] == []  # a2 would overtake a0 and a1
+        other.checkpoint(Settlement())
+        assert [row.id for row in other.take([b0, b1])] == [b0.id, b1.id]
+        other.settle(Settlement(delivered=[b0.id, b1.id]))
+    claim.checkpoint(Settlement(delivered=[a0.id, a1.id]))
     with second.claim(10) as other:
-        assert other.rows == []
-    claim.settle(Settlement(delivered=[row.id for row in claim.rows]))
-    with second.claim(10) as other:
-        assert [(row.job_id, row.body) for row in other.rows] == [("job-a", event("job-a", 2).body)]
+        assert [row.id for row in other.rows] == [a2.id]
+        assert [row.id for row in other.take(other.rows)] == [a2.id]
+    claim.abandon()
     first.close()
     second.close()
 
 
-def test_postgres_a_released_claim_is_claimable_again(pg_pair: tuple[DbApiStore, DbApiStore]) -> None:
+def test_postgres_an_abandoned_round_is_taken_again(pg_pair: tuple[DbApiStore, DbApiStore]) -> None:
     first, second = pg_pair
     _write(first, [event("job-a", 1)])
     claim = first.claim(10)
+    assert len(claim.take(claim.rows)) == 1
     with second.claim(10) as other:
-        assert other.rows == []
+        assert other.take(other.rows) == []
     claim.abandon()  # what a relay's death does to its transaction
     with second.claim(10) as other:
-        assert len(other.rows) == 1
+        assert len(other.take(other.rows)) == 1
     first.close()
     second.close()
 
 
-def test_postgres_checkpoint_commits_some_rows_and_keeps_the_others_locked(
-    pg_pair: tuple[DbApiStore, DbApiStore],
-) -> None:
+def test_postgres_checkpoint_commits_the_round(pg_pair: tuple[DbApiStore, DbApiStore]) -> None:
     first, second = pg_pair
     _write(first, [event("job-a", 0), event("job-b", 0), event("job-b", 1)])
     claim = first.claim(10)
-    a, b0, b1 = (row.id for row in claim.rows)
-    claim.checkpoint(Settlement(delivered=[a]))
-    assert [row.id for row in claim.rows] == [b0, b1]
+    a, b0, b1 = claim.rows
+    claim.take([a])
+    claim.checkpoint(Settlement(delivered=[a.id]))
     assert second.stats().delivered == 1  # committed: a restarted relay would not send it again
+    assert claim.rows == [b0, b1]
+    assert claim.take([b0, b1]) == [b0, b1]
     with second.claim(10) as other:
-        assert other.rows == []  # job-b's rows are still this claim's
-    claim.checkpoint(Settlement(released={b0: "HTTP 503"}))
-    claim.settle(Settlement())
+        assert other.take(other.rows) == []  # job-b's rows are held by the first relay's round
+    with pytest.raises(RuntimeError, match="checkpointed"):
+        claim.take([])
+    claim.settle(Settlement(released={b0.id: "HTTP 503"}))
     with second.claim(10) as other:
-        assert [(row.id, row.attempts) for row in other.rows] == [(b0, 1), (b1, 0)]
+        assert [(row.id, row.attempts) for row in other.take(other.rows)] == [(b0.id, 1), (b1.id, 0)]
     first.close()
     second.close()

@@ -134,7 +134,7 @@ def test_relay_keeps_rejected_rows_as_dead_letters(store: DbApiStore, write: Wri
     refusing = Refusing(fail_from=0)
     relay = Relay(store, refusing)
     relay.run_once()
-    assert refusing.sends == [["job-1"], ["job-2"]]  # a job per round: rejections do not end the pass
+    assert sorted(refusing.sends) == [["job-1"], ["job-2"]]  # a job per round: rejections do not end the pass
     assert [(r.state, r.attempts) for r in store.dead_letters()] == [(REJECTED, 1), (REJECTED, 1)]
     assert outbox_metrics(store, relay.throughput)["rejected"] == 2
     assert relay.throughput.rejected == 2
@@ -227,8 +227,12 @@ def test_when_the_api_is_down_the_pass_ends_and_untried_rows_keep_their_attempts
     with EventsAPIServer() as api:
         api.faults.server_error(times=1000, status=503)
         settlement = Relay(store, HttpTransport(api.url, retry=QUICK)).run_once()
-    assert (list(settlement.delivered), len(settlement.released)) == ([], 1)
-    assert sorted(attempts for _, attempts, _ in states(store).values()) == [0, 0, 1]
+    assert list(settlement.delivered) == []
+    released = len(settlement.released)  # one job's rows: job-1's one or job-2's two
+    assert released in (1, 2)
+    assert (
+        sorted(attempts for _, attempts, _ in states(store).values()) == [0] * (3 - released) + [1] * released
+    )
 
 
 def test_each_round_is_committed_before_the_next_is_sent(
@@ -245,8 +249,8 @@ def test_each_round_is_committed_before_the_next_is_sent(
             super().send(events)
 
     Relay(store, Watching()).run_once()
-    first, second = sorted(seen[1])
     assert [len(round_) for round_ in seen] == [2, 2]
-    assert seen[1][first][0] == DELIVERED  # job-1's round was committed before job-2's was sent
-    assert seen[1][second][0] == PENDING
+    assert sorted(state for state, _, _ in seen[0].values()) == [PENDING, PENDING]
+    # the first job's round was committed before the second job's was sent
+    assert sorted(state for state, _, _ in seen[1].values()) == [DELIVERED, PENDING]
     reader.close()

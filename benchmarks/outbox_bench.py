@@ -9,8 +9,8 @@ initdb on a temporary directory, fsync off) and the local Events API
 committed in one transaction; the clock runs from that commit until the
 outbox's depth is 0.  Two workloads: units of work of 50 events of one job
 (bulk requests of 50) and of 3 events (the API takes 5 or fewer events of a job
-one request each, so these go as single requests; ``--senders 8`` sends 8 jobs
-at once).
+one request each, so these go as single requests); with ``--senders N`` a relay
+sends N jobs at once.
 
 Request-path cost: the time a transaction that writes one row of application
 data takes without events, and with the outbox rows of 3 events written in it
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -152,6 +153,7 @@ def main() -> None:
     if bindir is None:
         raise SystemExit("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)")
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPU(s); {args.events} events per run\n")
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # stop the server and relays too
     server = pgserver.start(bindir)
     try:
         print("Relay throughput on PostgreSQL (events/s, all relays together; per relay in brackets)\n")
@@ -159,6 +161,7 @@ def main() -> None:
         print(f"|{'-' * 36}|{'-' * 18}|{'-' * 18}|{'-' * 18}|")
         for label, per_unit, senders in (
             ("units of 50 events (bulk)", 50, 1),
+            ("units of 50 events, --senders 4", 50, 4),
             ("units of 3 events (single POSTs)", 3, 1),
             ("units of 3 events, --senders 8", 3, 8),
         ):
@@ -169,19 +172,19 @@ def main() -> None:
                 cells.append(f"{rate:,.0f} ({rate / relays:,.0f})")
             print(f"| {label:<34} | {cells[0]:>16} | {cells[1]:>16} | {cells[2]:>16} |")
         print("\nRequest path: a transaction writing one application row, p50 / p99 in ms\n")
-        print(f"| {'database':<28} | {'no events':>15} | {'+ 3 outbox rows':>15} | {'append() alone':>15} |")
-        print(f"|{'-' * 30}|{'-' * 17}|{'-' * 17}|{'-' * 17}|")
+        print(f"| {'database':<30} | {'no events':>15} | {'+ 3 outbox rows':>15} | {'append() alone':>15} |")
+        print(f"|{'-' * 32}|{'-' * 17}|{'-' * 17}|{'-' * 17}|")
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "app.sqlite3"
             sqlite_row = request_path(
                 lambda: sqlite3.connect(path, isolation_level=None), sql.SQLITE, "BEGIN", args.rounds
             )
         print(
-            f"| {'SQLite file (rollback journal)':<28} | " + " | ".join(f"{c:>15}" for c in sqlite_row) + " |"
+            f"| {'SQLite file (rollback journal)':<30} | " + " | ".join(f"{c:>15}" for c in sqlite_row) + " |"
         )
         _reset(server.dsn)
         pg_row = request_path(lambda: psycopg.connect(server.dsn), sql.POSTGRESQL, None, args.rounds)
-        print(f"| {'PostgreSQL 127.0.0.1':<28} | " + " | ".join(f"{c:>15}" for c in pg_row) + " |")
+        print(f"| {'PostgreSQL 127.0.0.1':<30} | " + " | ".join(f"{c:>15}" for c in pg_row) + " |")
     finally:
         server.stop()
 

@@ -146,6 +146,7 @@ class Relay:
                 self._housekeeping()
             except Exception:  # the database went away, say: keep the relay up and try again
                 logger.exception("outbox relay: pass failed; retrying in %gs", self.options.interval)
+                self._reconnect()
                 self._stopping.wait(self.options.interval)
                 continue
             settled = len(settlement.delivered) + len(settlement.rejected) + len(settlement.released)
@@ -202,6 +203,13 @@ class Relay:
             if round_settled.released:
                 break
         return _merged(done)
+
+    def _reconnect(self) -> None:
+        """Drop the store's connection after a failed pass: the next pass opens a new one."""
+        try:
+            self.store.close()
+        except Exception:  # closing a broken connection may fail too; the next pass reconnects anyway
+            logger.debug("outbox relay: closing the store's connection failed", exc_info=True)
 
     def _housekeeping(self) -> None:
         if self._metrics is not None:

@@ -254,3 +254,25 @@ def test_each_round_is_committed_before_the_next_is_sent(
     # the first job's round was committed before the second job's was sent
     assert sorted(state for state, _, _ in seen[1].values()) == [DELIVERED, PENDING]
     reader.close()
+
+
+def test_relay_run_survives_a_lost_connection(
+    store: DbApiStore, write: Writer, caplog: pytest.LogCaptureFixture
+) -> None:
+    write([event("job-1", 1)])
+    store._connection_().close()  # the database connection is gone under the relay
+    transport = RecordingTransport()
+    relay = Relay(store, transport, RelayOptions(interval=0.01, metrics_every=None))
+    runner = threading.Thread(target=relay.run)
+    with caplog.at_level(logging.ERROR, logger="bc.events.outbox"):
+        runner.start()
+        try:
+            for _ in range(1000):
+                if transport.delivered:
+                    break
+                threading.Event().wait(0.01)
+        finally:
+            relay.stop()
+            runner.join(timeout=10)
+    assert [e.job_id for e in transport.delivered] == ["job-1"]
+    assert "pass failed; retrying" in caplog.text

@@ -35,11 +35,13 @@ _FRAGMENT_SAFE = "/~$!&'()*+,;=:@"
 class UnresolvableRef(ValueError):
     """A reference that leads nowhere in the schema (or outside it), or a chain that loops."""
 
-    def __init__(self, ref: str, at: Path, problem: str) -> None:
+    def __init__(self, ref: str, at: Path, problem: str, outside: bool = False) -> None:
         super().__init__(f"$ref {ref!r} {problem}")
         self.ref = ref
         self.at = at
         """Path of the schema holding the reference."""
+        self.outside = outside
+        """Whether it names a document other than this schema (which would have to be fetched)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class Resolver:
         uri, fragment = split_fragment(join_uri(self.base_at(at), ref))
         start = self._resources.get(uri)
         if start is None:
-            raise UnresolvableRef(ref, at, "is outside the topic schema (nothing is fetched)")
+            raise UnresolvableRef(ref, at, "is outside the topic schema (nothing is fetched)", outside=True)
         decoded = unquote(fragment)
         if decoded and not decoded.startswith("/"):
             anchored = self._anchors.get((uri, decoded))

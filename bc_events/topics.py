@@ -27,7 +27,8 @@ from typing import IO, Any, Union
 import jsonschema_rs
 
 from bc_events.errors import TopicDefinitionError
-from bc_events.schema.valid import InvalidTopicSchema, compile_topic_schema
+from bc_events.schema.resolver import Resolver
+from bc_events.schema.valid import InvalidTopicSchema, check_topic_schema
 from bc_events.topic_source import Finding, ParsedTopics, SourceMap, pointer_steps
 from bc_events.topic_yaml import parse_topic_yaml
 
@@ -62,6 +63,8 @@ class Topic:
     """Where each node of ``schema`` was written, when it came from a YAML file."""
     compiled: jsonschema_rs.Validator | None = field(default=None, compare=False, repr=False)
     """The validator the loader compiled (``bc_events.schema.valid``); None for a topic made by hand."""
+    resolver: Resolver | None = field(default=None, compare=False, repr=False)
+    """The references of ``schema`` as the loader read them (``bc_events.schema``); None if made by hand."""
 
     @property
     def name(self) -> str:
@@ -257,9 +260,9 @@ def _check_topic(raw: Any, index: int, default_category: str, source: str, parse
         parsed.source_map,
     )
     try:
-        compiled = compile_topic_schema(schema)
+        checked = check_topic_schema(schema)
     except InvalidTopicSchema as error:
         raise TopicDefinitionError(
             str(error), source=source, line=topic.line_at(error.path), topic=topic.name
         ) from None
-    return replace(topic, compiled=compiled)
+    return replace(topic, compiled=checked.validator, resolver=checked.resolver)

@@ -15,12 +15,12 @@ schema positions only.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bc_events.schema.dialects import Dialect
-from bc_events.schema.pointer import Path
-from bc_events.schema.walk import walk
+from bc_events.schema.pointer import Path, replaced
+from bc_events.schema.walk import Site, walk
 
 _QUANTIFIER = re.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
 _CLASS_ESCAPES = frozenset("dDwWsS")
@@ -144,13 +144,14 @@ def _unnamed(pattern: str) -> int:
     return len(re.findall(r"\((?!\?)", stripped))
 
 
-def translate_schema(schema: Any, dialect: Dialect | None = None) -> Any:
+def translate_schema(schema: Any, dialect: Dialect | None = None, sites: Iterable[Site] | None = None) -> Any:
     """``schema`` with each ``pattern`` and ``patternProperties`` key translated; itself if none changes.
 
-    Containers on the way to a change are copied; ``schema`` is never modified.
+    ``sites`` are its schemas if already walked (``Resolver.schemas``).  Containers
+    on the way to a change are copied; ``schema`` is never modified.
     """
     edits: list[tuple[Path, Any]] = []
-    for site in walk(schema, dialect):
+    for site in walk(schema, dialect) if sites is None else sites:
         node = site.node
         if not isinstance(node, Mapping):
             continue
@@ -162,25 +163,5 @@ def translate_schema(schema: Any, dialect: Dialect | None = None) -> Any:
             renamed = {translate(str(key)): value for key, value in keyed.items()}
             edits.append(((*site.path, "patternProperties"), renamed))
     for path, value in edits:
-        schema = _replaced(schema, path, value)
+        schema = replaced(schema, path, value)
     return schema
-
-
-def _replaced(root: Any, path: Path, value: Any) -> Any:
-    """A copy of ``root`` with the node at ``path`` replaced; only the containers on the way are copied."""
-    copies = [dict(root) if isinstance(root, Mapping) else list(root)]
-    for token in path[:-1]:
-        parent = copies[-1]
-        child = parent[int(token)] if isinstance(parent, list) else parent[token]
-        copy = dict(child) if isinstance(child, Mapping) else list(child)
-        if isinstance(parent, list):
-            parent[int(token)] = copy
-        else:
-            parent[token] = copy
-        copies.append(copy)
-    last = copies[-1]
-    if isinstance(last, list):
-        last[int(path[-1])] = value
-    else:
-        last[path[-1]] = value
-    return copies[0]

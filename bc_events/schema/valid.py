@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -35,10 +36,10 @@ from bc_events.schema.dialects import (
     validator_class,
 )
 from bc_events.schema.patterns import translate_schema
-from bc_events.schema.pointer import Path, format_pointer
+from bc_events.schema.pointer import Path, format_pointer, replaced
 from bc_events.schema.resolver import DEFAULT_BASE, Resolver, UnresolvableRef
 from bc_events.schema.uris import join_uri
-from bc_events.schema.walk import walk
+from bc_events.schema.walk import Site, walk
 
 _HERMETIC = " (topic schemas are hermetic)"
 
@@ -52,10 +53,25 @@ class InvalidTopicSchema(ValueError):
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_PLAIN_JSON = frozenset(_JSON_SCALARS)
 
 
 def check_json(schema: Any) -> None:
     """``InvalidTopicSchema`` at the first value JSON cannot hold (a YAML date, a NaN); no recursion."""
+    stack: list[Any] = [schema]
+    while stack:  # the quick pass: no paths kept
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind not in _PLAIN_JSON or (kind is float and not math.isfinite(value)):
+            _locate_non_json(schema)
+
+
+def _locate_non_json(schema: Any) -> None:
+    """The slow pass, once something is wrong: find the first such value, and where it is."""
     stack: list[tuple[Path, Any]] = [((), schema)]
     while stack:
         path, value = stack.pop()
@@ -69,18 +85,17 @@ def check_json(schema: Any) -> None:
             raise InvalidTopicSchema(f"{where}JSON cannot hold {problem}", path)
 
 
-def check_dialects(schema: Any) -> Dialect:
+def check_dialects(schema: Any, sites: Iterable[Site] | None = None) -> Dialect:
     """The draft of ``schema``; ``InvalidTopicSchema`` at the first unknown ``$schema`` of a schema."""
-    for site in walk(schema):
+    for site in walk(schema) if sites is None else sites:
         node = site.node
         if isinstance(node, Mapping) and "$schema" in node and dialect_named(node["$schema"]) is None:
             raise InvalidTopicSchema(unknown_dialect_message(node["$schema"]), (*site.path, "$schema"))
     return dialect_named(schema.get("$schema")) or DEFAULT if isinstance(schema, Mapping) else DEFAULT
 
 
-def check_references(schema: Any, dialect: Dialect) -> None:
+def check_references(resolver: Resolver) -> None:
     """``InvalidTopicSchema`` at the first ``$ref`` that leads nowhere in the schema (or out of it)."""
-    resolver = Resolver(schema, dialect)
     for reference in resolver.references():
         if reference.keyword != "$ref":
             continue  # dynamic references land where the validator's scope says: it checks them
@@ -101,9 +116,9 @@ def check_references(schema: Any, dialect: Dialect) -> None:
             ) from None
 
 
-def check_admits_objects(schema: Mapping[str, Any], dialect: Dialect) -> None:
+def check_admits_objects(resolver: Resolver) -> None:
     """``InvalidTopicSchema`` if a ``type`` that applies to the whole payload excludes ``object``."""
-    resolver: Resolver | None = None
+    schema, dialect = resolver.root, resolver.dialect
     pending: list[Path] = [()]
     seen: set[Path] = set()
     while pending:
@@ -115,7 +130,6 @@ def check_admits_objects(schema: Mapping[str, Any], dialect: Dialect) -> None:
             continue
         seen.add(path)
         if isinstance(node.get("$ref"), str):
-            resolver = resolver or Resolver(schema, dialect)
             with contextlib.suppress(UnresolvableRef):  # the compiler names it, in its own words
                 pending.append(resolver.resolve(node["$ref"], path).path)
             if not dialect.ref_siblings_apply:
@@ -130,21 +144,54 @@ def check_admits_objects(schema: Mapping[str, Any], dialect: Dialect) -> None:
             pending.extend((*path, "allOf", str(index)) for index in range(len(members)))
 
 
-def compile_topic_schema(schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
-    """The validator of a valid topic schema; ``InvalidTopicSchema`` saying why and where if not valid.
+def as_validated(schema: Any, dialect: Dialect, resolver: Resolver | None = None) -> Any:
+    """``schema`` as the validator is given it, so that it means what ``bc_events.schema`` reads.
+
+    ECMA-262 patterns in their strict spelling (``patterns``), and ``$ref: ""``
+    written ``"#"``: both name the enclosing resource, but jsonschema-rs would
+    accept anything for the empty reference.  ``resolver``: ``schema`` 's, if made.
+    """
+    resolver = resolver or Resolver(schema, dialect)
+    validated = schema
+    for reference in resolver.references():
+        if reference.keyword == "$ref" and reference.value == "":
+            validated = replaced(validated, (*reference.path, "$ref"), "#")
+    if validated is schema:
+        return translate_schema(schema, dialect, resolver.schemas())
+    return translate_schema(validated, dialect)
+
+
+@dataclass(frozen=True)
+class CheckedSchema:
+    """A valid topic schema's compiled validator, and its references as read once (``Resolver``)."""
+
+    validator: jsonschema_rs.Validator
+    resolver: Resolver
+
+
+def check_topic_schema(schema: Mapping[str, Any]) -> CheckedSchema:
+    """``schema`` checked as a topic's; ``InvalidTopicSchema`` saying why and where if it is not valid.
 
     ``format`` is an annotation, not an assertion, and nothing outside the
     schema is fetched (a remote ``$ref`` is a problem).
     """
     check_json(schema)
-    dialect = check_dialects(schema)
-    check_references(schema, dialect)
-    check_admits_objects(schema, dialect)
+    dialect = dialect_named(schema.get("$schema")) or DEFAULT
+    resolver = Resolver(schema, dialect)  # one walk, for every check below
+    check_dialects(schema, resolver.schemas())
+    check_references(resolver)
+    check_admits_objects(resolver)
     try:
-        return validator_class(dialect)(
-            translate_schema(schema, dialect), validate_formats=False, retriever=refuse_retrieval
+        validator = validator_class(dialect)(
+            as_validated(schema, dialect, resolver), validate_formats=False, retriever=refuse_retrieval
         )
     except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as error:
         problem = str(error).splitlines()[0]
         path = tuple(str(step) for step in getattr(error, "instance_path", ()))
         raise InvalidTopicSchema(f"Schema is not a valid JSON Schema: {problem}", path) from None
+    return CheckedSchema(validator, resolver)
+
+
+def compile_topic_schema(schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
+    """``check_topic_schema(schema).validator``."""
+    return check_topic_schema(schema).validator

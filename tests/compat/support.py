@@ -9,6 +9,7 @@ from hypothesis_jsonschema import from_schema
 
 from bc_events.compat import Finding, compare
 from bc_events.schema.dialects import dialect_of, validator_class
+from bc_events.schema.valid import as_validated
 from bc_events.topics import Topic, TopicDefinitions
 
 DRAWN = 12
@@ -41,7 +42,8 @@ def verdict(found: list[Finding], direction: str) -> str:
 
 def valid(schema: dict[str, Any], payload: Any) -> bool:
     """As the runtime validates: in the schema's draft (7 if none), formats not asserted."""
-    validator = validator_class(dialect_of(schema))(schema, validate_formats=False)
+    dialect = dialect_of(schema)
+    validator = validator_class(dialect)(as_validated(schema, dialect), validate_formats=False)
     return bool(validator.is_valid(payload))
 
 

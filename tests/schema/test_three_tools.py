@@ -109,3 +109,41 @@ def test_a_pattern_with_literal_braces_loads_in_all_three_tools(tmp_path: Path) 
         validator.validate({"{0123abcd}": "one"})
     assert "class " in generate(str(path), warn=lambda _: None)
     assert _compat(path, path) == (0, "compatible (full)\n")
+
+
+def _chain(length: int, end: dict[str, Any]) -> dict[str, Any]:
+    links: dict[str, Any] = {f"d{i}": {"$ref": f"#/definitions/d{i + 1}"} for i in range(length)}
+    return {
+        "type": "object",
+        "properties": {"a": {"$ref": "#/definitions/d0"}},
+        "definitions": {**links, f"d{length}": end},
+    }
+
+
+def test_a_300_link_chain_works_in_the_runtime_and_compat(tmp_path: Path) -> None:
+    old = _write(tmp_path, _chain(300, {"type": "integer"}), "old.yaml")
+    new = _write(tmp_path, _chain(300, {"type": "string"}), "new.yaml")
+    validator = EventClient(None, "S", old).validator("testing.TestCreated")
+    validator.validate({"a": 1})
+    with pytest.raises(EventValidationError):
+        validator.validate({"a": "one"})
+    assert _compat(old, old) == (0, "compatible (full)\n")
+    code, output = _compat(old, new)
+    assert code == 1
+    assert "$.a: type integer removed (breaks backward)" in output
+
+
+def test_an_anchored_definition_changed_is_breaking_in_compat(tmp_path: Path) -> None:
+    def schema(kind: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"b": {"$ref": "#item"}},
+            "definitions": {"item": {"$id": "#item", "type": kind}},
+        }
+
+    old, new = _write(tmp_path, schema("integer"), "old.yaml"), _write(tmp_path, schema("string"), "new.yaml")
+    with pytest.raises(EventValidationError):
+        EventClient(None, "S", new).validator("testing.TestCreated").validate({"b": 3})
+    code, output = _compat(old, new)
+    assert code == 1, output
+    assert "$.b: type integer removed (breaks backward)" in output

@@ -11,14 +11,18 @@
 from __future__ import annotations
 
 from bc_events.schema.dialects import DEFAULT, DIALECTS, Dialect, UnknownDialect, dialect_named, dialect_of
+from bc_events.schema.patterns import translate, translate_schema
 from bc_events.schema.pointer import Path, PointerError, format_pointer, parse_fragment, parse_pointer
 from bc_events.schema.resolver import Reference, Resolver, Target, UnresolvableRef
+from bc_events.schema.valid import CheckedSchema, InvalidTopicSchema, check_topic_schema, compile_topic_schema
 from bc_events.schema.walk import Site, subschemas, walk
 
 __all__ = [
     "DEFAULT",
     "DIALECTS",
+    "CheckedSchema",
     "Dialect",
+    "InvalidTopicSchema",
     "Path",
     "PointerError",
     "Reference",
@@ -27,11 +31,15 @@ __all__ = [
     "Target",
     "UnknownDialect",
     "UnresolvableRef",
+    "check_topic_schema",
+    "compile_topic_schema",
     "dialect_named",
     "dialect_of",
     "format_pointer",
     "parse_fragment",
     "parse_pointer",
     "subschemas",
+    "translate",
+    "translate_schema",
     "walk",
 ]

@@ -63,6 +63,18 @@ class Wording:
             ("type integer widened to number", "keep type integer until the consumers accept fractions"),
         )
 
+    def whole_floats_refused(self) -> Phrase:
+        return self._pick(
+            (
+                "integers written as 1.0 no longer accepted (draft-04 reads them as numbers)",
+                "keep the draft that accepts 1.0 as an integer while publishers send it",
+            ),
+            (
+                "integers written as 1.0 now accepted (draft-04 read them as numbers)",
+                "keep draft-04 until the consumers accept 1.0 as an integer",
+            ),
+        )
+
     def value_removed(self, value: Any) -> Phrase:
         shown = _show(value)
         return self._pick(

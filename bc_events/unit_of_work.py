@@ -28,7 +28,9 @@ from typing import Any, Generic, TypeVar
 
 from bc_events.client import EventClient
 from bc_events.errors import PublishError
-from bc_events.session import EventSession, check_header_id, check_text_id
+from bc_events.ids import check_header_id, check_text_id
+from bc_events.queue import EventQueue
+from bc_events.session import EventSession
 
 logger = logging.getLogger("bc.events")
 
@@ -46,7 +48,13 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-def open_session(client: EventClient, *, job_id: str | int | None, user_id: str | int | None) -> EventSession:
+def open_session(
+    client: EventClient,
+    *,
+    job_id: str | int | None,
+    user_id: str | int | None,
+    queue: EventQueue | None = None,
+) -> EventSession:
     """The session of one unit of work: the user's when ``user_id`` is given, else the service's.
 
     The ids usually come from request or message headers, which the work cannot
@@ -57,8 +65,8 @@ def open_session(client: EventClient, *, job_id: str | int | None, user_id: str 
     job_id = _usable(job_id, check_header_id, "job id") or new_job_id()
     user_id = _usable(user_id, check_text_id, "user id")
     if user_id:
-        return client.user_session(user_id, job_id)
-    return client.service_session(job_id)
+        return client.session(user_id, "user", job_id, queue=queue)
+    return client.session(client.service_name, "service", job_id, queue=queue)
 
 
 def _usable(value: object, check: Callable[[object, str], None], name: str) -> str | None:

@@ -46,7 +46,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from bc_events.context import bind_session
 from bc_events.django.settings import EventsSettings, events_settings
-from bc_events.django.transactions import open_transactions
+from bc_events.django.transactions import TransactionQueue, open_transactions
 from bc_events.session import EventSession
 from bc_events.unit_of_work import finish, open_session, run_off_the_loop
 
@@ -115,7 +115,7 @@ class EventsMiddleware:
 
 def _open(config: EventsSettings, ids: tuple[str | int | None, str | int | None]) -> EventSession:
     job_id, user_id = ids
-    return open_session(config.client.get(), job_id=job_id, user_id=user_id)
+    return open_session(config.client.get(), job_id=job_id, user_id=user_id, queue=TransactionQueue())
 
 
 def _succeeded(request: HttpRequest, response: HttpResponseBase) -> bool:

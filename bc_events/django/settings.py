@@ -31,7 +31,6 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from bc_events.client import EventClient, checked_api_url
-from bc_events.django.transactions import transaction_aware_client
 from bc_events.unit_of_work import JOB_ID_HEADER, USER_ID_HEADER, LazyClient, OnUndelivered
 
 logger = logging.getLogger("bc.events")
@@ -133,13 +132,12 @@ def _client_factory(
         )
     if has_topics:
         topics = config["TOPICS"]
-        untyped = transaction_aware_client(EventClient)
-        return lambda: untyped(api_url, service, topics)
+        return lambda: EventClient(api_url, service, topics)
     client_class = _callable(config, "CLIENT")
     if not (isinstance(client_class, type) and issubclass(client_class, EventClient)):
         raise _error("CLIENT", f"must name a bc_events.EventClient subclass, got {client_class!r}")
     # A generated client embeds its topics: its constructor takes (api_url, service_name).
-    typed = cast("Callable[[str | None, str], EventClient]", transaction_aware_client(client_class))
+    typed = cast("Callable[[str | None, str], EventClient]", client_class)
     return lambda: typed(api_url, service)
 
 

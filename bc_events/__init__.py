@@ -13,6 +13,7 @@ from bc_events.errors import (
     EventValidationError,
     NoSessionError,
     PublishError,
+    SessionClosedError,
     TopicDefinitionError,
     UnknownTopicError,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "PublishError",
     "RecordingTransport",
     "RetryPolicy",
+    "SessionClosedError",
     "Topic",
     "TopicDefinitionError",
     "TopicDefinitions",

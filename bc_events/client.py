@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import ClassVar, Self
 from urllib.parse import urlsplit
 
 from bc_events.catalog import TopicCatalog
+from bc_events.deliverer import Deliverer, DelivererLimits
 from bc_events.ids import check_text_id
 from bc_events.queue import EventQueue
 from bc_events.session import EventSession
@@ -29,8 +31,11 @@ class EventClient:
     problem.  Only ``api_url=None`` means local development: events are logged
     on the ``bc.events`` logger and nothing is sent.  ``transport`` replaces the
     HTTP transport (e.g. ``RecordingTransport`` in tests); ``retry`` configures
-    the default HTTP transport.  Use the client as a context manager, or call
-    ``close()``, to release its connections.
+    the default HTTP transport.  ``deliverer`` bounds the queue of the
+    background deliverer the integrations commit to (``bc_events.deliverer``;
+    ``session.flush()`` does not use it).  Use the client as a context manager,
+    or call ``close()``, to deliver what the deliverer holds and release the
+    connections.
     """
 
     session_class: ClassVar[type[EventSession]] = EventSession
@@ -44,6 +49,7 @@ class EventClient:
         *,
         transport: Transport | None = None,
         retry: RetryPolicy | None = None,
+        deliverer: DelivererLimits | None = None,
     ) -> None:
         self.api_url = checked_api_url(api_url)
         check_text_id(service_name, "service_name")
@@ -52,6 +58,16 @@ class EventClient:
         self.default_category = self.catalog.default_category
         self.topic_table: dict[str, Topic] = self.catalog.topic_table
         self.transport: Transport = transport or self._default_transport(retry)
+        self.retry: RetryPolicy = retry or getattr(self.transport, "retry", None) or RetryPolicy()
+        """The retry policy; its ``total_time`` also bounds each committed batch in the deliverer."""
+        self.deliverer = Deliverer(self.transport, self.retry.total_time, deliverer)
+        """Delivers what integrations commit, in a background thread started on first use."""
+        if api_url is None and transport is None:
+            logging.getLogger("bc.events").warning(
+                "bc_events: EventClient of %s has api_url=None: log-only mode, events are logged on the "
+                "'bc.events' logger and never sent; pass the Events API's URL to send them",
+                service_name,
+            )
 
     @property
     def publish_url(self) -> str | None:
@@ -108,8 +124,16 @@ class EventClient:
         """A session for events this service publishes on behalf of a third party."""
         return self.session(self.service_name, "third-party", job_id, publish_immediately=publish_immediately)
 
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until every committed batch was delivered or reported undelivered (for tests).
+
+        False if ``timeout`` seconds passed first.
+        """
+        return self.deliverer.wait_delivered(timeout)
+
     def close(self) -> None:
-        """Close the transport's connections."""
+        """Deliver what the deliverer holds (within its ``shutdown_time``), then close the connections."""
+        self.deliverer.close()
         self.transport.close()
 
     def __enter__(self) -> Self:

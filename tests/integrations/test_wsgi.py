@@ -9,12 +9,9 @@ nothing was delivered by sending a marker request afterwards on the same
 from __future__ import annotations
 
 import contextlib
-import socketserver
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import urllib3
@@ -25,7 +22,7 @@ from bc_events import EventClient, PublishError, current_session
 from bc_events.testing import EventsAPIServer
 from bc_events.wsgi import EventsMiddleware
 
-from .support import FAST, TOPICS, delivered, ids, wait_for_events
+from .support import FAST, TOPICS, delivered, ids, serve, wait_for_events
 
 AFTER_REQUEST: list[object] = []
 
@@ -68,22 +65,6 @@ def stream() -> Response:
             raise RuntimeError("the stream failed half-way")
 
     return Response(chunks(), mimetype="text/plain")
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-def serve(app: Any, threaded: bool = False) -> tuple[WSGIServer, str]:
-    server_class = ThreadingWSGIServer if threaded else WSGIServer
-    server = make_server("127.0.0.1", 0, app, server_class=server_class, handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def recording(app: EventsMiddleware) -> Any:

@@ -2,9 +2,10 @@
 
 An integration's commit hands its session's events to ``Deliverer.submit``,
 which queues them and returns at once, so a request or task never waits for the
-Events API.  A few daemon threads (``threads``, started on first use, and again
-in a forked child: a child inherits no threads) send the queued batches
-through the client's transport (sharing its connection pool), oldest first.
+Events API.  Daemon threads (one on first use, more while all are busy, up to
+``threads``; again in a forked child: a child inherits no threads) send the
+queued batches through the client's transport (sharing its connection pool),
+oldest first.
 
 Bounds (``DelivererLimits``, defaults in brackets):
 
@@ -112,6 +113,10 @@ def report_undelivered(job_id: str, error: PublishError, on_undelivered: OnUndel
 
 _live: weakref.WeakSet[Deliverer] = weakref.WeakSet()
 
+_LINGER = 0.02
+"""Seconds an idle thread waits after being woken before it sends: commits arriving meanwhile
+cost no thread switch each (which on a busy machine is what a hand-over costs most)."""
+
 
 class Deliverer:
     """A bounded queue of committed batches and the daemon thread that sends them (see the module doc).
@@ -133,7 +138,10 @@ class Deliverer:
     def _start_afresh(self) -> None:
         """Empty state: at creation, and in a forked child (no thread of the parent exists there)."""
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)  # an item came, left or was done
+        self._work = threading.Condition(self._lock)  # threads wait here for a batch to send
+        self._room = threading.Condition(self._lock)  # commits wait here for room in a full queue
+        self._idle = threading.Condition(self._lock)  # wait_delivered() waits here for nothing left
+        self._idle_threads = 0
         self._queue: deque[_Item] = deque()
         self._events = 0
         self._bytes = 0
@@ -181,6 +189,11 @@ class Deliverer:
         """Queue ``events`` if there is room now; False (nothing reported, nothing queued) otherwise."""
         return self._put(self._item(events, job_id, on_undelivered, committed_at), 0.0)
 
+    @property
+    def queued(self) -> tuple[int, int]:
+        """``(events, bytes)`` waiting in the queue now (not counting the batches on the wire)."""
+        return self._events, self._bytes
+
     def wait_delivered(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted was delivered or reported; False if ``timeout`` passed first."""
         deadline = time.monotonic() + timeout
@@ -189,7 +202,7 @@ class Deliverer:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._changed.wait(left)
+                self._idle.wait(left)
         return True
 
     def close(self, timeout: float | None = None) -> None:
@@ -222,18 +235,18 @@ class Deliverer:
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
-                self._changed.wait(left)
+                self._room.wait(left)
             self._queue.append(item)
             self._events += len(item.events)
             self._bytes += item.size
-            if not self._threads:
-                for number in range(self.limits.threads):
-                    thread = threading.Thread(
-                        target=self._run, name=f"bc-events-deliverer-{number}", daemon=True
-                    )
-                    thread.start()
-                    self._threads.append(thread)
-            self._changed.notify_all()
+            if self._idle_threads:
+                self._work.notify()
+            elif len(self._threads) < self.limits.threads:  # all busy: one more, up to the limit
+                thread = threading.Thread(
+                    target=self._run, name=f"bc-events-deliverer-{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
             return True
 
     def _run(self) -> None:
@@ -243,19 +256,32 @@ class Deliverer:
                 while item is None:
                     if self._stop_at is not None and not self._queue:
                         return
-                    self._changed.wait()
+                    self._idle_threads += 1
+                    try:
+                        self._work.wait()
+                    finally:
+                        self._idle_threads -= 1
+                    if self._stop_at is None:
+                        # Woken from idle: linger a moment (not idle, so commits meanwhile wake
+                        # nobody), then send what came together; one wake-up per burst, not per commit.
+                        self._lock.release()
+                        try:
+                            time.sleep(_LINGER)
+                        finally:
+                            self._lock.acquire()
                     item = self._next()
                 self._queue.remove(item)
                 self._sending.add(item)
                 self._events -= len(item.events)
                 self._bytes -= item.size
-                self._changed.notify_all()
+                self._room.notify()
             try:
                 self._send(item)
             finally:
                 with self._lock:
                     self._sending.discard(item)
-                    self._changed.notify_all()
+                    if not self._queue and not self._sending:
+                        self._idle.notify_all()
 
     def _next(self) -> _Item | None:
         """The oldest queued batch whose job has none in flight: one job's events stay in order."""
@@ -299,7 +325,7 @@ class Deliverer:
     def _begin_close(self, stop_at: float) -> None:
         with self._lock:
             self._stop_at = stop_at if self._stop_at is None else min(stop_at, self._stop_at)
-            self._changed.notify_all()
+            self._work.notify_all()
 
     def _end_close(self) -> None:
         assert self._stop_at is not None
@@ -311,7 +337,8 @@ class Deliverer:
             left = [*self._queue, *self._sending]
             self._queue.clear()
             self._events = self._bytes = 0
-            self._changed.notify_all()
+            for condition in (self._work, self._room, self._idle):
+                condition.notify_all()
         for item in left:
             self._report(item, PublishError(self._late(), item.events))
 

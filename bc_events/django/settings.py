@@ -177,9 +177,10 @@ def _client_class(
     client_class = _callable(config, "CLIENT")
     if not (isinstance(client_class, type) and issubclass(client_class, EventClient)):
         raise _error("CLIENT", f"must name a bc_events.EventClient subclass, got {client_class!r}")
-    # A generated client embeds its topics: its constructor takes (api_url, service_name, retry=).
+    # A generated client embeds its topics: its constructor takes (api_url, service_name), and
+    # retry= (passed only when RETRY is set, so a subclass with a narrower constructor still works).
     typed = cast("Callable[..., EventClient]", client_class)
-    return lambda retry: typed(api_url, service, retry=retry)
+    return lambda retry: typed(api_url, service) if retry is None else typed(api_url, service, retry=retry)
 
 
 def read_settings(config: object) -> EventsSettings:

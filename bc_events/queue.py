@@ -42,24 +42,31 @@ class EventQueue(Protocol):
 
     def enqueue(self, event: Event) -> None:
         """Queue a validated event (called in the publishing thread)."""
+        ...
 
     def take_batch(self) -> Batch:
         """Take off the queue what may be delivered now (possibly nothing)."""
+        ...
 
     def return_undelivered(self, batch: Batch, events: Sequence[Event]) -> None:
         """Put ``events`` (some of ``batch``) back in front, unless ``clear()`` was called since."""
+        ...
 
     def clear(self) -> None:
         """Drop every queued event; batches taken before are no longer returned."""
+        ...
 
     def cleared_since(self, batch: Batch) -> bool:
         """Whether ``clear()`` was called after ``batch`` was taken (a flush of it stops)."""
+        ...
 
     def events(self) -> list[Event]:
         """Every queued event, oldest first (a copy)."""
+        ...
 
     def __len__(self) -> int:
         """How many events are queued."""
+        ...
 
 
 _live: weakref.WeakSet[InMemoryQueue] = weakref.WeakSet()

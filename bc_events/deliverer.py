@@ -305,7 +305,8 @@ class Deliverer:
                 item, PublishError(f"the transport raised {type(error).__name__}: {error}", item.events)
             )
         else:
-            item.done = True
+            with self._lock:
+                item.done = True
 
     def _late(self) -> str:
         if self._stop_at is not None and time.monotonic() >= self._stop_at:

@@ -10,7 +10,7 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -257,3 +257,18 @@ def test_a_forked_child_starts_with_an_empty_deliverer_and_its_own_thread(api: E
     assert client.wait_delivered(10)
     assert Counter(e.data["id"] for e in api.accepted) == Counter({"before-fork": 1, "parent": 1, "child": 1})
     client.close()
+
+
+def test_the_events_delivered_fixture_waits_and_fails_a_test_that_would_hang(
+    api: EventsAPIServer, blackhole: str, events_delivered: Callable[..., None]
+) -> None:
+    healthy = deliverer(api.url)
+    healthy.submit([event("a")], job_id="job-1")
+    events_delivered()
+    assert [e.data["id"] for e in api.accepted] == ["a"]
+    stuck = deliverer(blackhole, threads=1)
+    stuck.submit([event("held")], job_id="job-2")
+    with pytest.raises(pytest.fail.Exception, match=r"still had events in flight after 0\.1s"):
+        events_delivered(0.1)
+    stuck.close(timeout=0.0)
+    healthy.close()

@@ -178,3 +178,23 @@ def test_wsgi_during_an_outage_requests_answer_at_once_and_are_reported_within_t
     server.shutdown()
     server.server_close()
     client.close()
+
+
+def test_sync_flushes_in_place_when_the_work_is_over(api: EventsAPIServer) -> None:
+    """``sync=True``: the events are accepted by the time the server is done with the request."""
+    client = EventClient(api.url, "WebService", TOPICS, retry=FAST)
+    server, url = serve(WsgiMiddleware(publishing_wsgi_app, client, sync=True))
+    assert urllib3.request("GET", f"{url}/wsgi-sync", retries=False, timeout=30).status == 200
+    server.shutdown()  # the one-threaded server has closed the response (the flush) by now
+    server.server_close()
+    with serve_asgi(AsgiMiddleware(starlette_app.starlette_app, client, sync=True)) as asgi_url:
+        assert (
+            urllib3.request("GET", f"{asgi_url}/publish/asgi-sync", retries=False, timeout=30).status == 200
+        )
+        deadline = time.monotonic() + 10
+        while len(api.accepted) < 2 and time.monotonic() < deadline:  # the flush ends after the response
+            time.sleep(0.01)
+    assert [event.data["id"] for event in api.accepted] == ["wsgi-sync", "asgi-sync"]
+    assert client.deliverer.queued == (0, 0)
+    assert not client.deliverer._threads, "sync commits never start the deliverer"
+    client.close()

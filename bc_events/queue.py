@@ -12,14 +12,14 @@ relies on: ``take_batch()`` takes what may be delivered now, ``return_undelivere
 puts back (in front, oldest first) exactly the events it is given -- unless the
 queue was cleared since that batch was taken, so that a rollback during a flush
 drops what the flush failed to deliver.  A queue is used from several threads
-at once, and in a forked child (it renews its lock there).
+at once, and in a forked child: its session calls ``renew_lock()`` there, if the
+queue has one, since no thread is left in the child to release a lock a parent
+thread held at the fork.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -69,9 +69,6 @@ class EventQueue(Protocol):
         ...
 
 
-_live: weakref.WeakSet[InMemoryQueue] = weakref.WeakSet()
-
-
 class InMemoryQueue:
     """The default queue: a list under a lock."""
 
@@ -79,7 +76,10 @@ class InMemoryQueue:
         self._events: list[Event] = []
         self._generation = 0
         self.lock = threading.Lock()
-        _live.add(self)
+
+    def renew_lock(self) -> None:
+        """In a forked child: a fresh lock (see the module doc)."""
+        self.lock = threading.Lock()
 
     def enqueue(self, event: Event) -> None:
         with self.lock:
@@ -109,13 +109,3 @@ class InMemoryQueue:
 
     def __len__(self) -> int:
         return len(self._events)
-
-
-def _renew_locks_after_fork() -> None:
-    """In a forked child no other thread exists to release a lock a parent thread held at the fork."""
-    for queue in list(_live):
-        queue.lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_renew_locks_after_fork)

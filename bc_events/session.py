@@ -39,6 +39,9 @@ def _renew_locks_after_fork() -> None:
     """In a forked child, no other thread exists to release a lock a parent thread held at the fork."""
     for session in list(_live_sessions):
         session._flush_lock = threading.Lock()
+        renew = getattr(session.queue, "renew_lock", None)
+        if renew is not None:
+            renew()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork

@@ -26,9 +26,7 @@ not tracked: such events count as published outside a transaction.
 
 from __future__ import annotations
 
-import os
 import threading
-import weakref
 from collections.abc import Sequence
 
 from django.db import connections
@@ -77,9 +75,6 @@ def _mark_for_open_transactions() -> _Mark:
     return mark
 
 
-_live: weakref.WeakSet[TransactionQueue] = weakref.WeakSet()
-
-
 class TransactionQueue:
     """A session queue that holds back the events of database transactions not yet committed.
 
@@ -90,7 +85,10 @@ class TransactionQueue:
         self._entries: list[tuple[Event, _Mark]] = []
         self._generation = 0
         self.lock = threading.Lock()
-        _live.add(self)
+
+    def renew_lock(self) -> None:
+        """In a forked child: a fresh lock (``bc_events.queue``)."""
+        self.lock = threading.Lock()
 
     def enqueue(self, event: Event) -> None:
         mark = _mark_for_open_transactions()  # the publishing thread's open transactions
@@ -129,13 +127,3 @@ class TransactionQueue:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-def _renew_locks_after_fork() -> None:
-    """In a forked child no thread is left to release a lock that a parent thread held at the fork."""
-    for queue in list(_live):
-        queue.lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_renew_locks_after_fork)

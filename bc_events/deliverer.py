@@ -17,8 +17,10 @@ Bounds (``DelivererLimits``, defaults in brackets):
   time is up is reported without being sent, and a send stops starting
   requests once it is (a request already on the wire ends within its
   ``attempt_timeout``);
-* ``threads`` [4] batches are sent at once (each job's events need requests of
-  their own, so one thread would cap a service at one request's latency);
+* ``threads`` [4] jobs' batches are sent at once (each job's events need requests
+  of their own, so one thread would cap a service at one request's latency);
+  the queued commits of one job go out together, in order, in one send (bulk
+  requests), and failures are reported to the commit each event came from;
 * at interpreter exit (``atexit``; gunicorn, uvicorn and Celery workers exit
   normally on SIGTERM) the thread gets at most ``shutdown_time`` [5 s] to
   drain what is queued; what is left is reported undelivered.
@@ -113,6 +115,9 @@ def report_undelivered(job_id: str, error: PublishError, on_undelivered: OnUndel
 
 _live: weakref.WeakSet[Deliverer] = weakref.WeakSet()
 
+_MAX_MERGED = 100
+"""Commits of one job sent together at most (one send, bulk requests of 250 events)."""
+
 _LINGER = 0.02
 """Seconds an idle thread waits after being woken before it sends: commits arriving meanwhile
 cost no thread switch each (which on a busy machine is what a hand-over costs most)."""
@@ -146,6 +151,7 @@ class Deliverer:
         self._events = 0
         self._bytes = 0
         self._sending: set[_Item] = set()
+        self._busy: set[str] = set()  # job ids with a send in flight
         self._threads: list[threading.Thread] = []
         self._stop_at: float | None = None  # the drain's deadline, once the process is exiting
         self._closed = False
@@ -239,7 +245,9 @@ class Deliverer:
             self._queue.append(item)
             self._events += len(item.events)
             self._bytes += item.size
-            if self._idle_threads:
+            if item.job_id in self._busy:
+                pass  # the thread sending this job's last commit takes this one next
+            elif self._idle_threads:
                 self._work.notify()
             elif len(self._threads) < self.limits.threads:  # all busy: one more, up to the limit
                 thread = threading.Thread(
@@ -252,8 +260,8 @@ class Deliverer:
     def _run(self) -> None:
         while True:
             with self._lock:
-                item = self._next()
-                while item is None:
+                batch = self._take()
+                while not batch:
                     if self._stop_at is not None and not self._queue:
                         return
                     self._idle_threads += 1
@@ -269,44 +277,69 @@ class Deliverer:
                             time.sleep(_LINGER)
                         finally:
                             self._lock.acquire()
-                    item = self._next()
-                self._queue.remove(item)
-                self._sending.add(item)
-                self._events -= len(item.events)
-                self._bytes -= item.size
-                self._room.notify()
+                    batch = self._take()
             try:
-                self._send(item)
+                self._send(batch)
             finally:
                 with self._lock:
-                    self._sending.discard(item)
+                    self._sending.difference_update(batch)
+                    self._busy.discard(batch[0].job_id)
                     if not self._queue and not self._sending:
                         self._idle.notify_all()
 
-    def _next(self) -> _Item | None:
-        """The oldest queued batch whose job has none in flight: one job's events stay in order."""
-        busy = {item.job_id for item in self._sending}
-        return next((item for item in self._queue if item.job_id not in busy), None)
+    def _take(self) -> list[_Item]:
+        """The oldest queued commit whose job has none in flight, with that job's later ones.
 
-    def _send(self, item: _Item) -> None:
+        One job's commits go out together (bulk requests) and in order; a job in
+        flight waits, so its events are never sent out of order.
+        """
+        first = next((item for item in self._queue if item.job_id not in self._busy), None)
+        if first is None:
+            return []
+        batch = [item for item in self._queue if item.job_id == first.job_id][:_MAX_MERGED]
+        for item in batch:
+            self._queue.remove(item)
+            self._events -= len(item.events)
+            self._bytes -= item.size
+        self._sending.update(batch)
+        self._busy.add(first.job_id)
+        self._room.notify_all()
+        return batch
+
+    def _send(self, batch: list[_Item]) -> None:
+        deadline = min(item.deadline for item in batch)
+
         def cancelled() -> bool:
             now = time.monotonic()
-            return now >= item.deadline or (self._stop_at is not None and now >= self._stop_at)
+            return now >= deadline or (self._stop_at is not None and now >= self._stop_at)
 
-        if cancelled():
-            self._report(item, PublishError(self._late(), item.events))
-            return
+        events = [event for item in batch for event in item.events]
         try:
-            self.transport.send(item.events, cancelled=cancelled)
+            if cancelled():
+                raise PublishError(self._late(), events)
+            self.transport.send(events, cancelled=cancelled)
         except PublishError as error:
-            self._report(item, PublishError(self._late(), error.undelivered) if cancelled() else error)
+            failed = PublishError(self._late(), error.undelivered) if cancelled() else error
+            self._report_each(batch, failed)
         except Exception as error:  # a transport's bug must not kill the thread
-            self._report(
-                item, PublishError(f"the transport raised {type(error).__name__}: {error}", item.events)
+            self._report_each(
+                batch, PublishError(f"the transport raised {type(error).__name__}: {error}", events)
             )
         else:
             with self._lock:
-                item.done = True
+                for item in batch:
+                    item.done = True
+
+    def _report_each(self, batch: list[_Item], error: PublishError) -> None:
+        """Report to each commit the events of ``error`` that were its own; the rest were delivered."""
+        undelivered = {id(event) for event in error.undelivered}
+        for item in batch:
+            mine = [event for event in item.events if id(event) in undelivered]
+            if mine:
+                self._report(item, PublishError(error.reason, mine))
+            else:
+                with self._lock:
+                    item.done = True
 
     def _late(self) -> str:
         if self._stop_at is not None and time.monotonic() >= self._stop_at:

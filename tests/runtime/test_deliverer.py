@@ -272,3 +272,18 @@ def test_the_events_delivered_fixture_waits_and_fails_a_test_that_would_hang(
         events_delivered(0.1)
     stuck.close(timeout=0.0)
     healthy.close()
+
+
+def test_one_job_s_commits_go_out_together_and_failures_reach_the_commit_they_came_from(
+    api: EventsAPIServer,
+) -> None:
+    sender = deliverer(api.url, threads=1)
+    reports = [Reports() for _ in range(3)]
+    api.faults.partial_bulk_failure({1: "ValidationException", 4: "ValidationException"})
+    for n, report in enumerate(reports):  # within the thread's 20 ms linger: one send, one bulk request
+        sender.submit([event(f"c{n}a"), event(f"c{n}b")], job_id="job-1", on_undelivered=report)
+    assert sender.wait_delivered(10)
+    assert [report.ids() for report in reports] == [["c0b"], [], ["c2a"]]
+    assert [e.data["id"] for e in api.accepted] == ["c0a", "c1a", "c1b", "c2b"]
+    assert len(api.request_log) == 1
+    sender.close()

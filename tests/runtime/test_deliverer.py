@@ -278,6 +278,9 @@ def test_one_job_s_commits_go_out_together_and_failures_reach_the_commit_they_ca
     api: EventsAPIServer,
 ) -> None:
     sender = deliverer(api.url, threads=1)
+    sender.submit([event("warm-up")], job_id="job-0")  # the thread exists and is idle now
+    assert sender.wait_delivered(10)
+    api.reset()
     reports = [Reports() for _ in range(3)]
     api.faults.partial_bulk_failure({1: "ValidationException", 4: "ValidationException"})
     for n, report in enumerate(reports):  # within the thread's 20 ms linger: one send, one bulk request

@@ -14,6 +14,7 @@ from bc_events.errors import (
     EventValidationError,
     NoSessionError,
     PublishError,
+    SessionClosedError,
     TopicDefinitionError,
     UnknownTopicError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PublishError",
     "RecordingTransport",
     "RetryPolicy",
+    "SessionClosedError",
     "Topic",
     "TopicDefinitionError",
     "TopicDefinitions",

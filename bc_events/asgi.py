@@ -7,11 +7,15 @@ For each HTTP request the middleware opens a session (the job id from the
 ``X-BriteCore-Job-Id`` header or a new one; a ``user_session`` when the
 ``X-BriteCore-User-Id`` header names a user, else a ``service_session``), binds
 it as ``current_session()`` for the application, and when the application has
-returned (a streaming body fully sent, FastAPI background tasks done) flushes it
-if the response status is below 400 and nothing was raised, else rolls it back.
-The flush runs in a worker thread, so a slow Events API never blocks the event
-loop; a failed flush is logged with the undelivered envelopes and passed to
-``on_undelivered``, never turned into an error (the response is already sent).
+returned (a streaming body fully sent, FastAPI background tasks done) commits
+it if the response status is below 400 and nothing was raised, else rolls it
+back (``bc_events.unit_of_work``).  Committing hands the events to the client's
+background deliverer and returns: neither the response nor the event loop waits
+for the Events API.  Events that cannot be delivered are logged with their
+envelopes and passed to ``on_undelivered``, never turned into an error (the
+response is already sent).  After that, the session is closed: a task started
+by the request (``asyncio.create_task``) that publishes later gets
+``SessionClosedError``; such work opens a session of its own.
 Lifespan and WebSocket connections pass through untouched.  Standard library
 only (asyncio): no dependency.
 """
@@ -23,16 +27,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from bc_events.client import EventClient
-from bc_events.context import bind_session
-from bc_events.unit_of_work import (
-    JOB_ID_HEADER,
-    USER_ID_HEADER,
-    LazyClient,
-    OnUndelivered,
-    finish,
-    open_session,
-    run_off_the_loop,
-)
+from bc_events.deliverer import OnUndelivered
+from bc_events.propagation import JOB_ID_HEADER, USER_ID_HEADER, scope_header
+from bc_events.unit_of_work import LazyClient, UnitOfWork
 
 __all__ = ["EventsMiddleware"]
 
@@ -52,7 +49,8 @@ class EventsMiddleware:
     the ASGI scope, replace reading the headers (e.g. to take the user from
     an authentication middleware's ``scope["user"]``); returning None means
     "none known".  Headers are believed as sent: put the service behind a
-    gateway that sets them.
+    gateway that sets them.  ``sync=True`` flushes in place (in a worker
+    thread) instead of through the deliverer: for tests and scripts.
     """
 
     def __init__(
@@ -65,18 +63,26 @@ class EventsMiddleware:
         job_id: ScopeValue | None = None,
         user_id: ScopeValue | None = None,
         on_undelivered: OnUndelivered | None = None,
+        sync: bool = False,
     ) -> None:
         self.app = app
         self._client = LazyClient.of(client)
-        self._job_id = job_id or functools.partial(_header, job_id_header.lower().encode("latin-1"))
-        self._user_id = user_id or functools.partial(_header, user_id_header.lower().encode("latin-1"))
+        self._job_id = job_id or functools.partial(scope_header, job_id_header.lower().encode("latin-1"))
+        self._user_id = user_id or functools.partial(scope_header, user_id_header.lower().encode("latin-1"))
         self._on_undelivered = on_undelivered
+        self._sync = sync
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        session = open_session(self._client.get(), job_id=self._job_id(scope), user_id=self._user_id(scope))
+        work = UnitOfWork(
+            self._client.get(),
+            job_id=self._job_id(scope),
+            user_id=self._user_id(scope),
+            on_undelivered=self._on_undelivered,
+            sync=self._sync,
+        )
         status: list[int] = []
         complete: list[bool] = []  # the last part of the body was sent
 
@@ -88,26 +94,16 @@ class EventsMiddleware:
             await send(message)
 
         try:
-            with bind_session(session):
+            with work.bound():
                 await self.app(scope, receive, send_recording_status)
         except BaseException:
-            session.rollback()
+            work.abort()
             raise
         if not status or status[0] >= 400 or not complete:  # an error, or a body cut short
-            session.rollback()
-            return
-        if not session.events:
-            return  # nothing to deliver: spare the request a hop to a worker thread
-        await run_off_the_loop(finish, session, succeeded=True, on_undelivered=self._on_undelivered)
+            work.abort()
+        else:
+            await work.commit_async()
 
 
 _FINAL_BODY_TYPES = frozenset({"http.response.body", "http.response.pathsend", "http.response.zerocopysend"})
 """Messages that carry (the rest of) a response body; without ``more_body`` they end it."""
-
-
-def _header(name: bytes, scope: Scope) -> str | None:
-    """The value of the request header ``name`` (lower case), or None when absent or empty."""
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value.decode("latin-1") or None
-    return None

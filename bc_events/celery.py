@@ -5,22 +5,26 @@
 
 After ``install``:
 
-* every task execution of ``app`` runs in its own session, bound as
-  ``current_session()``; it is flushed when the task succeeds and rolled back
-  when it raises, retries (``self.retry()``, ``autoretry_for``: each attempt
-  stands alone), is rejected or ignored;
+* every task execution of ``app`` runs in its own unit of work
+  (``bc_events.unit_of_work``), its session bound as ``current_session()``;
+  it commits when the task succeeds and rolls back when it raises, retries
+  (``self.retry()``, ``autoretry_for``: each attempt stands alone), is rejected
+  or ignored.  Committing hands the events to the client's background
+  deliverer, so the worker takes its next task at once; afterwards the
+  session is closed (``SessionClosedError`` for a late ``publish()``);
 * a task sent while a session is bound (in a request, in another task) carries
   that session's job id and actor in its message headers, and runs in a
   ``user_session`` of that user, or a ``service_session`` of this service with
   that job id; a task sent outside any session gets a new job id when it is
   sent, so all its retries share it;
 * the client is built by ``client_factory`` on first use in each worker process,
-  i.e. after the prefork pool forked, and closed when the process shuts down.
+  i.e. after the prefork pool forked, and closed when the process shuts down
+  (its deliverer first sends what it holds, within its ``shutdown_time``).
 
 Celery's signals carry all of this, so it works for any task class and with
 ``task_always_eager`` (the eager task gets its own session, with the caller's
 job id and actor, and the caller's binding is back when it returns).  The
-session is flushed in ``task_postrun``: after the task's result is stored and
+unit of work commits in ``task_postrun``: after the task's result is stored and
 its callbacks are sent.
 """
 
@@ -37,24 +41,21 @@ from celery import Celery, Task, signals
 from celery.states import SUCCESS
 
 from bc_events.client import EventClient
-from bc_events.context import bind_session, bound_session
-from bc_events.session import EventSession
-from bc_events.unit_of_work import LazyClient, OnUndelivered, finish, new_job_id, open_session
+from bc_events.context import bound_session
+from bc_events.deliverer import OnUndelivered
+from bc_events.propagation import TASK_ACTOR_ID_HEADER as ACTOR_ID_HEADER
+from bc_events.propagation import TASK_ACTOR_TYPE_HEADER as ACTOR_TYPE_HEADER
+from bc_events.propagation import TASK_JOB_ID_HEADER as JOB_ID_HEADER
+from bc_events.propagation import ids_from_task_headers, stamp_task_headers
+from bc_events.unit_of_work import LazyClient, UnitOfWork
 
 __all__ = ["ACTOR_ID_HEADER", "ACTOR_TYPE_HEADER", "JOB_ID_HEADER", "install"]
-
-JOB_ID_HEADER = "bc_events_job_id"
-"""The task message header that carries the sender's job id."""
-ACTOR_ID_HEADER = "bc_events_actor_id"
-"""The task message header that carries the sender's actor id (a user id for a user actor)."""
-ACTOR_TYPE_HEADER = "bc_events_actor_type"
-"""The task message header that carries the sender's actor type (``user``, ``service``...)."""
 
 
 @dataclass
 class _Running:
     task_id: str
-    session: EventSession
+    work: UnitOfWork
     binding: ExitStack
 
 
@@ -62,11 +63,16 @@ class _Installation:
     """The signal handlers of one app: its per-process client and the tasks running now."""
 
     def __init__(
-        self, app: Celery, client_factory: Callable[[], EventClient], on_undelivered: OnUndelivered | None
+        self,
+        app: Celery,
+        client_factory: Callable[[], EventClient],
+        on_undelivered: OnUndelivered | None,
+        sync: bool,
     ):
         self.app = app
         self.client_factory = client_factory
         self.on_undelivered = on_undelivered
+        self.sync = sync
         self._pid = os.getpid()
         self._created: EventClient | None = None
         self.client = LazyClient(self._create)
@@ -99,18 +105,20 @@ class _Installation:
         return stack
 
     def task_prerun(self, *, task_id: str, task: Task[Any, Any], **_: object) -> None:
-        """Open the execution's session and bind it as ``current_session()``."""
+        """Open the execution's unit of work and bind its session as ``current_session()``."""
         if task.app is not self.app:
             return
         job_id, actor_id, actor_type = _sender_of(task)
         user_id = actor_id if actor_type == "user" else None
-        session = open_session(self._client(), job_id=job_id, user_id=user_id)
+        work = UnitOfWork(
+            self._client(), job_id=job_id, user_id=user_id, on_undelivered=self.on_undelivered, sync=self.sync
+        )
         binding = ExitStack()
-        binding.enter_context(bind_session(session))
-        self._stack().append(_Running(task_id, session, binding))
+        binding.enter_context(work.bound())
+        self._stack().append(_Running(task_id, work, binding))
 
     def task_postrun(self, *, task_id: str, task: Task[Any, Any], state: str | None, **_: object) -> None:
-        """Unbind the execution's session; flush it if the task succeeded, else roll it back."""
+        """Unbind the execution's session; commit if the task succeeded, else roll back."""
         if task.app is not self.app:
             return
         stack = self._stack()
@@ -118,7 +126,7 @@ class _Installation:
             return  # its prerun did not open a session (e.g. the client factory raised)
         running = stack.pop()
         running.binding.close()
-        finish(running.session, succeeded=state == SUCCESS, on_undelivered=self.on_undelivered)
+        running.work.end(succeeded=state == SUCCESS)
 
 
 def _sender_of(task: Task[Any, Any]) -> tuple[str, str | None, str | None]:
@@ -131,31 +139,18 @@ def _sender_of(task: Task[Any, Any]) -> tuple[str, str | None, str | None]:
     """
     request = task.request
     headers: dict[str, Any] = dict(getattr(request, "headers", None) or {})
-    job_id = headers.get(JOB_ID_HEADER) or getattr(request, JOB_ID_HEADER, None)
-    if job_id:
-        actor_id = headers.get(ACTOR_ID_HEADER) or getattr(request, ACTOR_ID_HEADER, None)
-        actor_type = headers.get(ACTOR_TYPE_HEADER) or getattr(request, ACTOR_TYPE_HEADER, None)
-        return str(job_id), _str_or_none(actor_id), _str_or_none(actor_type)
-    _add_headers(headers=headers)
+    found = ids_from_task_headers(lambda name: headers.get(name) or getattr(request, name, None))
+    if found is not None:
+        return found
+    stamp_task_headers(headers, bound_session())
     request.headers = headers
     return headers[JOB_ID_HEADER], headers.get(ACTOR_ID_HEADER), headers.get(ACTOR_TYPE_HEADER)
 
 
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
 def _add_headers(*, headers: dict[str, Any] | None = None, **_: object) -> None:
     """``before_task_publish``: stamp the bound session's job id and actor, or a new job id."""
-    if headers is None or headers.get(JOB_ID_HEADER):
-        return  # already stamped (e.g. by the caller's own headers=)
-    session = bound_session()
-    if session is None:
-        headers[JOB_ID_HEADER] = new_job_id()
-        return
-    headers[JOB_ID_HEADER] = session.job_id
-    headers[ACTOR_ID_HEADER] = session.actor_id
-    headers[ACTOR_TYPE_HEADER] = session.actor_type
+    if headers is not None:
+        stamp_task_headers(headers, bound_session())
 
 
 _installed: list[_Installation] = []
@@ -166,6 +161,7 @@ def install(
     client_factory: Callable[[], EventClient],
     *,
     on_undelivered: OnUndelivered | None = None,
+    sync: bool = False,
 ) -> None:
     """Run every task of ``app`` in its own session, bound as ``current_session()``.
 
@@ -177,10 +173,12 @@ def install(
     a generated, typed one); it is called once per worker process, on first
     use.  A flush that fails is logged at ERROR with the undelivered envelopes
     and passed to ``on_undelivered``; it never fails the task (its work is done).
+    ``sync=True`` flushes in place in ``task_postrun`` instead of through the
+    deliverer (tests, scripts).
     """
     if any(installed.app is app for installed in _installed):
         raise RuntimeError(f"bc_events.celery.install() was already called for the Celery app {app.main!r}")
-    installation = _Installation(app, client_factory, on_undelivered)
+    installation = _Installation(app, client_factory, on_undelivered, sync)
     _installed.append(installation)
     # Stamping is global (the signal does not name the app): one handler for every installed app.
     signals.before_task_publish.connect(_add_headers, weak=False, dispatch_uid="bc_events.celery.headers")

@@ -7,10 +7,12 @@ from types import TracebackType
 from typing import ClassVar, Self
 from urllib.parse import urlsplit
 
-from bc_events.errors import UnknownTopicError
-from bc_events.naming import action_first_name, entity_first_name
-from bc_events.session import EventSession, check_text_id
-from bc_events.topics import Topic, TopicSource, load_topic_definitions, topic_name
+from bc_events.catalog import TopicCatalog
+from bc_events.deliverer import Deliverer, DelivererLimits
+from bc_events.ids import check_text_id
+from bc_events.queue import EventQueue
+from bc_events.session import EventSession
+from bc_events.topics import Topic, TopicSource
 from bc_events.transport import HttpTransport, LoggingTransport, RetryPolicy, Transport
 from bc_events.validation import PayloadValidator
 from bc_events.wire import BULK_PATH, EVENTS_PATH
@@ -29,8 +31,11 @@ class EventClient:
     problem.  Only ``api_url=None`` means local development: events are logged
     on the ``bc.events`` logger and nothing is sent.  ``transport`` replaces the
     HTTP transport (e.g. ``RecordingTransport`` in tests); ``retry`` configures
-    the default HTTP transport.  Use the client as a context manager, or call
-    ``close()``, to release its connections.
+    the default HTTP transport.  ``deliverer`` bounds the queue of the
+    background deliverer the integrations commit to (``bc_events.deliverer``;
+    ``session.flush()`` does not use it).  Use the client as a context manager,
+    or call ``close()``, to deliver what the deliverer holds and release the
+    connections.
     """
 
     session_class: ClassVar[type[EventSession]] = EventSession
@@ -44,20 +49,25 @@ class EventClient:
         *,
         transport: Transport | None = None,
         retry: RetryPolicy | None = None,
+        deliverer: DelivererLimits | None = None,
     ) -> None:
         self.api_url = checked_api_url(api_url)
         check_text_id(service_name, "service_name")
-        definitions = load_topic_definitions(topic_definitions)
-        for warning in definitions.warnings:  # logged, not raised: a running service keeps its topics
-            logging.getLogger("bc.events").warning("%s", warning)
         self.service_name = service_name
-        self.default_category = definitions.default_category
-        self.topic_table: dict[str, Topic] = definitions.table()
-        self._validators = {
-            name: PayloadValidator(topic, definitions.source) for name, topic in self.topic_table.items()
-        }
-        self._shortcuts = _shortcut_table(definitions.topics, self.default_category)
+        self.catalog = TopicCatalog(topic_definitions)
+        self.default_category = self.catalog.default_category
+        self.topic_table: dict[str, Topic] = self.catalog.topic_table
         self.transport: Transport = transport or self._default_transport(retry)
+        self.retry: RetryPolicy = retry or getattr(self.transport, "retry", None) or RetryPolicy()
+        """The retry policy; its ``total_time`` also bounds each committed batch in the deliverer."""
+        self.deliverer = Deliverer(self.transport, self.retry.total_time, deliverer)
+        """Delivers what integrations commit, in a background thread started on first use."""
+        if api_url is None and transport is None:
+            logging.getLogger("bc.events").warning(
+                "bc_events: EventClient of %s has api_url=None: log-only mode, events are logged on the "
+                "'bc.events' logger and never sent; pass the Events API's URL to send them",
+                service_name,
+            )
 
     @property
     def publish_url(self) -> str | None:
@@ -76,40 +86,54 @@ class EventClient:
 
     def get_topic(self, category: str, entity: str, action: str) -> Topic:
         """The topic ``category.EntityAction``; ``UnknownTopicError`` (a ValueError) if undefined."""
-        name = topic_name(category, entity, action)
-        try:
-            return self.topic_table[name]
-        except KeyError:
-            raise UnknownTopicError(name, known=self.topic_table) from None
+        return self.catalog.get_topic(category, entity, action)
 
     def validator(self, name: str) -> PayloadValidator:
         """The compiled payload validator of topic ``name``."""
-        return self._validators[name]
+        return self.catalog.validator(name)
 
     def shortcut_topic(self, shortcut: str) -> Topic:
         """The default-category topic a shortcut such as ``created_my_entity`` publishes."""
-        topic = self._shortcuts.get(shortcut)
-        if topic is None:
-            raise AttributeError(
-                f"no topic shortcut {shortcut!r}: no topic in category {self.default_category!r} "
-                "is named that way (use publish(action=..., entity=..., category=...))"
-            )
-        return topic
+        return self.catalog.shortcut_topic(shortcut)
+
+    def session(
+        self,
+        actor_id: str,
+        actor_type: str,
+        job_id: str,
+        *,
+        queue: EventQueue | None = None,
+        publish_immediately: bool = False,
+    ) -> EventSession:
+        """A session of ``session_class`` for any actor, keeping its events in ``queue``.
+
+        The three factories below are this with the actor filled in;
+        integrations use it to choose the queue (``bc_events.queue``).
+        """
+        return self.session_class(actor_id, actor_type, job_id, self, publish_immediately, queue=queue)
 
     def user_session(self, user_id: str, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session whose events are attributed to the user ``user_id``."""
-        return self.session_class(user_id, "user", job_id, self, publish_immediately)
+        return self.session(user_id, "user", job_id, publish_immediately=publish_immediately)
 
     def service_session(self, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session whose events are attributed to this service."""
-        return self.session_class(self.service_name, "service", job_id, self, publish_immediately)
+        return self.session(self.service_name, "service", job_id, publish_immediately=publish_immediately)
 
     def third_party_session(self, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session for events this service publishes on behalf of a third party."""
-        return self.session_class(self.service_name, "third-party", job_id, self, publish_immediately)
+        return self.session(self.service_name, "third-party", job_id, publish_immediately=publish_immediately)
+
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until every committed batch was delivered or reported undelivered (for tests).
+
+        False if ``timeout`` seconds passed first.
+        """
+        return self.deliverer.wait_delivered(timeout)
 
     def close(self) -> None:
-        """Close the transport's connections."""
+        """Deliver what the deliverer holds (within its ``shutdown_time``), then close the connections."""
+        self.deliverer.close()
         self.transport.close()
 
     def __enter__(self) -> Self:
@@ -160,22 +184,3 @@ def checked_api_url(api_url: str | None) -> str | None:
         what = "a query string" if "?" in before_fragment else "a fragment"
         raise ValueError(f"api_url must not have {what}: /events is appended to it, got {api_url!r}")
     return api_url.rstrip("/")
-
-
-def _shortcut_table(topics: tuple[Topic, ...], default_category: str) -> dict[str, Topic]:
-    """Shortcut name -> topic for default-category topics; names two topics share are left out."""
-    table: dict[str, Topic] = {}
-    ambiguous: set[str] = set()
-    for topic in topics:
-        if topic.category != default_category:
-            continue
-        for name in {
-            action_first_name(topic.entity, topic.action),
-            entity_first_name(topic.entity, topic.action),
-        }:
-            if name in table and table[name] is not topic:
-                ambiguous.add(name)
-            table[name] = topic
-    for name in ambiguous:
-        del table[name]
-    return table

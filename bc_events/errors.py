@@ -153,6 +153,22 @@ class NoSessionError(BcEventsError, LookupError):
     """``current_session()`` was called where no session is bound."""
 
 
+class SessionClosedError(BcEventsError, RuntimeError):
+    """``publish()`` on a session whose unit of work is over (committed, rolled back or its block ended).
+
+    Its events would never be sent, so it is refused instead of queued.
+    """
+
+    def __init__(self, job_id: str, how: str) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"the bc_events session of job {job_id!r} is closed ({how}): the request or task it belonged "
+            "to is over, and an event published on it now would never be sent. To publish from background "
+            "work that outlives the request or task, open a session of its own (e.g. `with "
+            "client.service_session(job_id) as session: ...`), or publish before the request or task returns."
+        )
+
+
 class PublishError(BcEventsError):
     """A flush could not deliver every event.
 

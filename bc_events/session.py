@@ -3,52 +3,34 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import warnings
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from bc_events.catalog import TopicCatalog
 from bc_events.delivery.plan import check_event_size
 from bc_events.delivery.progress import Progress
-from bc_events.errors import EventValidationError, PublishError
+from bc_events.errors import EventValidationError, PublishError, SessionClosedError
 from bc_events.event import Event
+from bc_events.ids import check_header_id, check_text_id
+from bc_events.queue import EventQueue, InMemoryQueue
+from bc_events.transport import Transport
 from bc_events.validation import non_finite_error
 
-if TYPE_CHECKING:
-    from bc_events.client import EventClient
+__all__ = ["EventSession", "SessionHost", "check_header_id", "check_text_id"]
 
 
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Control characters and lone surrogates: never part of an id, and not valid in every JSON reader."""
+class SessionHost(Protocol):
+    """What a session needs from the client that made it: the topics and the transport."""
 
+    @property
+    def catalog(self) -> TopicCatalog: ...
 
-def check_text_id(value: object, name: str) -> None:
-    """Check an id sent in the JSON body: a non-empty str without control characters."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__} ({value!r:.40})")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    bad = _NOT_TEXT.search(value)
-    if bad:
-        raise ValueError(f"{name} must not contain control characters, got {value!r} ({bad.group()!r})")
-
-
-def check_header_id(value: object, name: str) -> None:
-    """Check an id sent as an HTTP header value: printable ASCII, no surrounding spaces.
-
-    RFC 9110 (5.5) limits new header fields to visible ASCII and spaces; other
-    bytes reach servers as opaque or re-decoded text, and surrounding spaces
-    are stripped, so the server would record a different id.
-    """
-    check_text_id(value, name)
-    assert isinstance(value, str)
-    if not value.isascii() or not value.isprintable():
-        raise ValueError(f"{name} must be printable ASCII (it is sent in an HTTP header), got {value!r}")
-    if value.strip() != value:
-        raise ValueError(f"{name} must not start or end with a space (HTTP strips them), got {value!r}")
+    @property
+    def transport(self) -> Transport: ...
 
 
 _live_sessions: weakref.WeakSet[EventSession] = weakref.WeakSet()
@@ -58,12 +40,19 @@ _live_sessions: weakref.WeakSet[EventSession] = weakref.WeakSet()
 def _renew_locks_after_fork() -> None:
     """In a forked child, no other thread exists to release a lock a parent thread held at the fork."""
     for session in list(_live_sessions):
-        session._queue_lock = threading.Lock()
         session._flush_lock = threading.Lock()
+        renew = getattr(session.queue, "renew_lock", None)
+        if renew is not None:
+            renew()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_renew_locks_after_fork)
+
+
+_OWN_ATTRIBUTES = frozenset(
+    {"actor_id", "actor_type", "job_id", "client", "publish_immediately", "queue", "closed"}
+)
 
 
 class EventSession:
@@ -80,6 +69,12 @@ class EventSession:
     the service name) goes in the JSON body and must be a non-empty str without
     control characters.  Both are checked here: ``TypeError`` or ``ValueError``
     naming the argument.
+
+    ``queue`` is where events wait until a flush (``bc_events.queue``; an
+    ``InMemoryQueue`` by default).  A session is *closed* when its ``with``
+    block ends or when the unit of work of an integration is over; then
+    ``publish()`` raises ``SessionClosedError``.  A session used without
+    ``with`` stays open: ``flush()`` may be called on it any number of times.
     """
 
     def __init__(
@@ -87,8 +82,10 @@ class EventSession:
         actor_id: str,
         actor_type: str,
         job_id: str,
-        client: EventClient,
+        client: SessionHost,
         publish_immediately: bool = False,
+        *,
+        queue: EventQueue | None = None,
     ) -> None:
         check_text_id(actor_id, "user_id" if actor_type == "user" else "service_name")
         check_header_id(job_id, "job_id")
@@ -97,17 +94,24 @@ class EventSession:
         self.job_id = job_id
         self.client = client
         self.publish_immediately = publish_immediately
-        self._queue: list[Event] = []
-        self._rollbacks = 0  # a flush requeues what failed only if no rollback() happened meanwhile
-        self._queue_lock = threading.Lock()
+        self.queue: EventQueue = InMemoryQueue() if queue is None else queue
+        self.closed: str | None = None
+        """None while the session takes events; once closed, how it was (e.g. "committed")."""
         self._flush_lock = threading.Lock()
         _live_sessions.add(self)
 
     @property
     def events(self) -> list[Event]:
         """The queued, not yet delivered events, oldest first (a copy)."""
-        with self._queue_lock:
-            return list(self._queue)
+        return self.queue.events()
+
+    def close(self, how: str = "its with block ended") -> None:
+        """Refuse further ``publish()`` calls (``SessionClosedError`` saying ``how`` it closed).
+
+        What is still queued stays queued: ``flush()`` may still deliver it.
+        """
+        if self.closed is None:
+            self.closed = how
 
     def publish(
         self,
@@ -122,10 +126,14 @@ class EventSession:
         Raises ``UnknownTopicError`` for a topic not in the definitions and
         ``EventValidationError`` for invalid data; nothing is queued then.  With
         ``publish_immediately`` the event is delivered at once instead
-        (``PublishError`` if that fails).
+        (``PublishError`` if that fails).  ``SessionClosedError`` (a RuntimeError)
+        once the session is closed.
         """
-        topic = self.client.get_topic(category or self.client.default_category, entity, action)
-        data = self.client.validator(topic.name).validate(data)  # a plain-JSON snapshot of data
+        if self.closed is not None:
+            raise SessionClosedError(self.job_id, self.closed)
+        catalog = self.client.catalog
+        topic = catalog.get_topic(category or catalog.default_category, entity, action)
+        data = catalog.validator(topic.name).validate(data)  # a plain-JSON snapshot of data
         try:
             event = Event.create(
                 category=topic.category,
@@ -144,7 +152,7 @@ class EventSession:
         if self.publish_immediately:
             self.client.transport.send([event])
             return
-        self._enqueue(event)
+        self.queue.enqueue(event)
 
     def flush(self) -> None:
         """Deliver every queued event.
@@ -156,19 +164,19 @@ class EventSession:
         flush was running: then they are dropped too.
         """
         with self._flush_lock:
-            batch, rollbacks = self._take_batch()
-            if not batch:
+            batch = self.queue.take_batch()
+            if not batch.events:
                 return
-            progress = Progress(batch)
+            progress = Progress(batch.events)
             try:
-                progress.send(self.client.transport, cancelled=lambda: self._rollbacks != rollbacks)
+                progress.send(self.client.transport, cancelled=lambda: self.queue.cleared_since(batch))
             except PublishError as error:
-                self._requeue(error.undelivered, rollbacks)
+                self.queue.return_undelivered(batch, error.undelivered)
                 raise
             except BaseException:
                 # Interrupted (KeyboardInterrupt, SystemExit, a hook): keep what the API did not
                 # acknowledge; events on the wire at that moment may be sent twice, never lost.
-                self._requeue(progress.unacknowledged(), rollbacks)
+                self.queue.return_undelivered(batch, progress.unacknowledged())
                 raise
 
     def rollback(self) -> None:
@@ -179,38 +187,12 @@ class EventSession:
         and what it did not deliver is dropped instead of queued again: no event
         this rollback dropped is sent afterwards.
         """
-        with self._queue_lock:
-            self._queue.clear()
-            self._rollbacks += 1
-
-    # The queue's three operations, the only code that touches it: a subclass that keeps its
-    # events elsewhere (bc_events.django holds back those of uncommitted transactions)
-    # overrides these and ``events``/``rollback``, and inherits publish() and flush() whole.
-
-    def _enqueue(self, event: Event) -> None:
-        """Queue a validated event (called in the publishing thread)."""
-        with self._queue_lock:
-            self._queue.append(event)
-
-    def _take_batch(self) -> tuple[list[Event], int]:
-        """What a flush sends now, taken off the queue, and the rollback count it was taken at."""
-        with self._queue_lock:
-            batch, self._queue = self._queue, []
-            return batch, self._rollbacks
-
-    def _requeue(self, events: list[Event], rollbacks: int) -> None:
-        """Put undelivered ``events`` back in front, unless a rollback happened since they were taken."""
-        with self._queue_lock:
-            if self._rollbacks == rollbacks:
-                self._queue[:0] = events
-
-    def _queued_count(self) -> int:
-        """How many events are still queued (0 for a session whose ``__init__`` failed)."""
-        return len(getattr(self, "_queue", ()))
+        self.queue.clear()
 
     def __del__(self) -> None:
         # Like an unclosed file: events still queued when the session goes away are lost.
-        queued = self._queued_count()
+        queue = self.__dict__.get("queue")  # None when __init__ failed
+        queued = 0 if queue is None else len(queue)
         if queued:
             warnings.warn(
                 f"session of job {self.job_id!r} dropped with {queued} event(s) still queued: "
@@ -229,6 +211,7 @@ class EventSession:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.close()
         if exc_type is None:
             self.flush()
         else:
@@ -239,9 +222,9 @@ class EventSession:
         # this class, and a misspelt method there must be a type error, not Any.
 
         def __getattr__(self, name: str) -> Any:
-            if name.startswith("_"):
+            if name.startswith("_") or name in _OWN_ATTRIBUTES:  # e.g. read before __init__ set it
                 raise AttributeError(name)
-            topic = self.client.shortcut_topic(name)
+            topic = self.client.catalog.shortcut_topic(name)
 
             def publish_shortcut(data: Mapping[str, Any]) -> None:
                 self.publish(action=topic.action, entity=topic.entity, data=data, category=topic.category)

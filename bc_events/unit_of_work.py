@@ -1,116 +1,174 @@
-"""What every integration does around one unit of work, framework-free.
+"""The one lifecycle of a session under an integration: open, bound, committed or aborted once, closed.
 
 ``bc_events.django``, ``bc_events.celery``, ``bc_events.asgi`` and
-``bc_events.wsgi`` differ in how they learn the job id and the actor and when
-the work is over; they share these steps:
+``bc_events.wsgi`` are adapters over ``UnitOfWork``: each says only where its
+framework's "the work succeeded" and "the work is over" points are.
 
-* ``open_session``: a ``user_session`` when a user is known, else a
-  ``service_session``, with the given job id or a new one;
-* ``finish``: flush when the work succeeded, roll back otherwise; a flush that
-  fails is logged at ERROR with the undelivered envelopes (enough to replay
-  them) and handed to ``on_undelivered``, never raised into the framework, since
-  the work itself is done;
-* ``LazyClient``: one ``EventClient`` per process, created on first use, safely
-  under threads.
+* **open**: a ``user_session`` when a user is known, else a ``service_session``,
+  with the given job id or a new one (``bc_events.propagation``), over the
+  queue the integration chooses;
+* **bound**: ``current_session()`` while the work runs;
+* **commit** (the work succeeded) hands the session's events to the client's
+  deliverer (``bc_events.deliverer``) and returns at once; with ``sync=True``
+  it flushes in place instead (scripts, tests).  Events that cannot be
+  delivered are logged at ERROR with their envelopes and handed to
+  ``on_undelivered``, never raised into the framework: the work itself is done;
+* **abort** (the work failed) drops them;
+* **closed**: after either, ``publish()`` on the session raises
+  ``SessionClosedError``, so an event published by background work that
+  outlived the request or task is refused loudly instead of lost silently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import os
 import threading
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from bc_events.client import EventClient
+from bc_events.context import bind_session
+from bc_events.deliverer import OnUndelivered, report_undelivered
 from bc_events.errors import PublishError
-from bc_events.session import EventSession, check_header_id, check_text_id
+from bc_events.propagation import JOB_ID_HEADER, USER_ID_HEADER, new_job_id, usable_ids
+from bc_events.queue import EventQueue
+from bc_events.session import EventSession
 
-logger = logging.getLogger("bc.events")
+__all__ = [
+    "JOB_ID_HEADER",
+    "USER_ID_HEADER",
+    "LazyClient",
+    "OnUndelivered",
+    "UnitOfWork",
+    "new_job_id",
+    "open_session",
+    "run_off_the_loop",
+]
 
-JOB_ID_HEADER = "X-BriteCore-Job-Id"
-"""The request header a gateway sets to the job id (default of every integration)."""
-USER_ID_HEADER = "X-BriteCore-User-Id"
-"""The request header a gateway sets to the acting user's id (default of every integration)."""
-
-OnUndelivered = Callable[[PublishError], None]
 ClientT = TypeVar("ClientT", bound=EventClient)
 
-
-def new_job_id() -> str:
-    """A fresh job id (a UUID4) for work that arrived without one."""
-    return str(uuid.uuid4())
+COMMITTED = "its unit of work committed: the request or task succeeded and is over"
+ABORTED = "its unit of work was rolled back: the request or task failed and is over"
 
 
-def open_session(client: EventClient, *, job_id: str | int | None, user_id: str | int | None) -> EventSession:
-    """The session of one unit of work: the user's when ``user_id`` is given, else the service's.
+def open_session(
+    client: EventClient,
+    *,
+    job_id: str | int | None,
+    user_id: str | int | None,
+    queue: EventQueue | None = None,
+) -> EventSession:
+    """The session of one unit of work: the user's when ``user_id`` is given, else the service's."""
+    job, user = usable_ids(job_id, user_id)
+    if user:
+        return client.session(user, "user", job, queue=queue)
+    return client.session(client.service_name, "service", job, queue=queue)
 
-    The ids usually come from request or message headers, which the work cannot
-    choose: an integer id is taken as its decimal text, an unusable job id (not
-    printable ASCII, say) is replaced by a new one and an unusable user id is
-    ignored, each with a warning, rather than failing the request or task.
+
+class UnitOfWork:
+    """One session's life under an integration (see the module doc); also a ``with`` block for scripts.
+
+    ``with UnitOfWork(client, job_id=..., user_id=None) as session:`` binds the
+    session, commits when the block succeeds and aborts when it raises.
     """
-    job_id = _usable(job_id, check_header_id, "job id") or new_job_id()
-    user_id = _usable(user_id, check_text_id, "user id")
-    if user_id:
-        return client.user_session(user_id, job_id)
-    return client.service_session(job_id)
 
+    def __init__(
+        self,
+        client: EventClient,
+        *,
+        job_id: str | int | None,
+        user_id: str | int | None,
+        queue: EventQueue | None = None,
+        on_undelivered: OnUndelivered | None = None,
+        sync: bool = False,
+    ) -> None:
+        self.client = client
+        self.session = open_session(client, job_id=job_id, user_id=user_id, queue=queue)
+        self.on_undelivered = on_undelivered
+        self.sync = sync
+        self.over = False
+        self._binding: AbstractContextManager[EventSession] | None = None
 
-def _usable(value: object, check: Callable[[object, str], None], name: str) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # a database key, e.g. request.user.pk
-    if value is None or value == "":
-        return None
-    try:
-        check(value, name)
-    except (TypeError, ValueError) as error:
-        logger.warning("bc_events: ignoring an unusable %s from the request or task: %s", name, error)
-        return None
-    assert isinstance(value, str)
-    return value
+    def bound(self) -> AbstractContextManager[EventSession]:
+        """Bind the session as ``current_session()`` for a ``with`` block."""
+        return bind_session(self.session)
 
+    def end(self, *, succeeded: bool) -> None:
+        """``commit()`` if the work ``succeeded``, else ``abort()``."""
+        if succeeded:
+            self.commit()
+        else:
+            self.abort()
 
-def finish(session: EventSession, *, succeeded: bool, on_undelivered: OnUndelivered | None = None) -> None:
-    """Flush ``session`` if the work ``succeeded``, else roll it back; never raises ``PublishError``."""
-    if not succeeded:
-        session.rollback()
-        return
-    try:
-        session.flush()
-    except PublishError as error:
-        report_undelivered(session, error, on_undelivered)
+    def commit(self) -> None:
+        """The work succeeded: close the session and hand its events over (only the first call counts)."""
+        if self._close(COMMITTED):
+            self.deliver()
 
+    def abort(self) -> None:
+        """The work failed: close the session and drop its events (only the first end counts)."""
+        if self._close(ABORTED):
+            self.session.rollback()
 
-def report_undelivered(
-    session: EventSession, error: PublishError, on_undelivered: OnUndelivered | None
-) -> None:
-    """Log the undelivered envelopes at ERROR, drop them from the session, call ``on_undelivered``."""
-    lost = [*error.undelivered, *error.rejected]  # rejected ones too: enough to dead-letter them
-    envelopes = "\n".join(event.body.decode() for event in lost)
-    logger.error(
-        "bc_events: %d event(s) of job %s were not delivered after the work succeeded (%s); envelopes:\n%s",
-        len(lost),
-        session.job_id,
-        error.reason,
-        envelopes,
-    )
-    session.rollback()  # the unit of work is over: nothing would flush them later
-    if on_undelivered is None:
-        return
-    try:
-        on_undelivered(error)
-    except Exception:
-        logger.exception("bc_events: the on_undelivered callback raised")
+    async def commit_async(self) -> None:
+        """``commit()`` for code on an event loop: a flush or a wait for room runs in a worker thread."""
+        if not self._close(COMMITTED) or not len(self.session.queue):
+            return
+        if self.sync:
+            await run_off_the_loop(self.deliver)
+            return
+        batch = self.session.queue.take_batch()
+        if not batch.events:
+            return
+        deliverer = self.client.deliverer
+        job_id, on_undelivered = self.session.job_id, self.on_undelivered
+        if not deliverer.offer(batch.events, job_id=job_id, on_undelivered=on_undelivered):
+            await run_off_the_loop(
+                deliverer.submit, batch.events, job_id=job_id, on_undelivered=on_undelivered
+            )
+
+    def deliver(self) -> None:
+        """Hand over what the session's queue releases now (a held-back event may be released later)."""
+        if self.sync:
+            try:
+                self.session.flush()
+            except PublishError as error:
+                self.session.rollback()  # the work is over: nothing would flush them later
+                report_undelivered(self.session.job_id, error, self.on_undelivered)
+            return
+        batch = self.session.queue.take_batch()
+        if batch.events:
+            self.client.deliverer.submit(
+                batch.events, job_id=self.session.job_id, on_undelivered=self.on_undelivered
+            )
+
+    def _close(self, how: str) -> bool:
+        if self.over:
+            return False
+        self.over = True
+        self.session.close(how)
+        return True
+
+    def __enter__(self) -> EventSession:
+        self._binding = self.bound()
+        return self._binding.__enter__()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        assert self._binding is not None
+        self._binding.__exit__(exc_type, exc, traceback)
+        self.end(succeeded=exc_type is None)
 
 
 FLUSH_THREADS = 8
-"""Threads that flush for asyncio servers: a slow Events API holds these, never the loop's default
-executor, which asyncio itself needs (``getaddrinfo``) and other libraries share."""
+"""Threads for the blocking part of an asyncio commit (a ``sync`` flush, a wait for room in a full
+deliverer): never the loop's default executor, which asyncio itself needs (``getaddrinfo``)."""
 
 _flush_pool: tuple[int, ThreadPoolExecutor] | None = None
 _flush_pool_lock = threading.Lock()
@@ -127,7 +185,7 @@ def _flush_executor() -> ThreadPoolExecutor:
 
 
 async def run_off_the_loop(function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run a blocking ``function`` (a flush) in the flush threads and wait for it without blocking."""
+    """Run a blocking ``function`` in the flush threads and wait for it without blocking the loop."""
     call = functools.partial(function, *args, **kwargs)
     await asyncio.get_running_loop().run_in_executor(_flush_executor(), call)
 

@@ -8,11 +8,15 @@ For each request the middleware opens a session (the job id from the
 ``X-BriteCore-User-Id`` header names a user, else a ``service_session``) and
 binds it as ``current_session()`` while the application runs and while the
 server iterates its response (a streaming body is a generator that runs
-lazily).  When the server closes the response, the session is flushed if the
+lazily).  When the server closes the response, the unit of work commits if the
 status is below 400, nothing raised and the body was iterated to its end;
 otherwise (an error status, an exception, a client that went away mid-stream)
-it is rolled back.  A failed flush is logged with the undelivered envelopes and
-passed to ``on_undelivered``, never raised into the server.  Standard library
+it is rolled back (``bc_events.unit_of_work``).  Committing hands the events to
+the client's background deliverer: the worker thread is free at once, whatever
+the Events API does.  Events that cannot be delivered are logged with their
+envelopes and passed to ``on_undelivered``, never raised into the server.  After
+that the session is closed: a thread the request started (say in a copied
+context) that publishes later gets ``SessionClosedError``.  Standard library
 only: no dependency.
 """
 
@@ -23,16 +27,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bc_events.client import EventClient
-from bc_events.context import bind_session
-from bc_events.session import EventSession
-from bc_events.unit_of_work import (
-    JOB_ID_HEADER,
-    USER_ID_HEADER,
-    LazyClient,
-    OnUndelivered,
-    finish,
-    open_session,
-)
+from bc_events.deliverer import OnUndelivered
+from bc_events.propagation import JOB_ID_HEADER, USER_ID_HEADER, environ_key
+from bc_events.unit_of_work import LazyClient, UnitOfWork
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -50,7 +47,8 @@ class EventsMiddleware:
     (called on the first request, safely under threads).  ``job_id`` and
     ``user_id``, callables of the WSGI environ, replace reading the headers;
     returning None means "none known".  Headers are believed as sent: put the
-    service behind a gateway that sets them.
+    service behind a gateway that sets them.  ``sync=True`` flushes in place
+    when the response is closed instead of through the deliverer (tests, scripts).
     """
 
     def __init__(
@@ -63,33 +61,38 @@ class EventsMiddleware:
         job_id: EnvironValue | None = None,
         user_id: EnvironValue | None = None,
         on_undelivered: OnUndelivered | None = None,
+        sync: bool = False,
     ) -> None:
         self.app = app
         self._client = LazyClient.of(client)
-        self._job_id = job_id or functools.partial(_header, _environ_key(job_id_header))
-        self._user_id = user_id or functools.partial(_header, _environ_key(user_id_header))
+        self._job_id = job_id or functools.partial(_header, environ_key(job_id_header))
+        self._user_id = user_id or functools.partial(_header, environ_key(user_id_header))
         self._on_undelivered = on_undelivered
+        self._sync = sync
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        session = open_session(
-            self._client.get(), job_id=self._job_id(environ), user_id=self._user_id(environ)
+        work = UnitOfWork(
+            self._client.get(),
+            job_id=self._job_id(environ),
+            user_id=self._user_id(environ),
+            on_undelivered=self._on_undelivered,
+            sync=self._sync,
         )
-        response = _Response(session, self._on_undelivered)
+        response = _Response(work)
         try:
-            with bind_session(session):
+            with work.bound():
                 response.body = self.app(environ, response.recording(start_response))
         except BaseException:
-            session.rollback()
+            work.abort()
             raise
         return response
 
 
 class _Response:
-    """The application's response iterable, iterated with the session bound; finishes it on close()."""
+    """The application's response iterable, iterated with the session bound; ends the work on close()."""
 
-    def __init__(self, session: EventSession, on_undelivered: OnUndelivered | None) -> None:
-        self.session = session
-        self.on_undelivered = on_undelivered
+    def __init__(self, work: UnitOfWork) -> None:
+        self.work = work
         self.body: Iterable[bytes] = ()
         self.status = 0
         self.completed = False
@@ -110,7 +113,7 @@ class _Response:
         iterator = iter(self.body)
         while True:
             # Bound only while the application's code runs: never across a yield to the server.
-            with bind_session(self.session):
+            with self.work.bound():
                 try:
                     chunk = next(iterator)
                 except StopIteration:
@@ -119,25 +122,19 @@ class _Response:
             yield chunk
 
     def close(self) -> None:
-        """Close the application's iterable, then flush or roll back the session (once)."""
+        """Close the application's iterable, then commit or roll back the unit of work (once)."""
         if self.finished:
             return
         self.finished = True
         try:
             close = getattr(self.body, "close", None)
             if close is not None:
-                with bind_session(self.session):
+                with self.work.bound():
                     close()
         except BaseException:
-            self.session.rollback()
+            self.work.abort()
             raise
-        succeeded = self.completed and 0 < self.status < 400
-        finish(self.session, succeeded=succeeded, on_undelivered=self.on_undelivered)
-
-
-def _environ_key(header: str) -> str:
-    """The environ key of a request header: ``X-BriteCore-Job-Id`` -> ``HTTP_X_BRITECORE_JOB_ID``."""
-    return "HTTP_" + header.upper().replace("-", "_")
+        self.work.end(succeeded=self.completed and 0 < self.status < 400)
 
 
 def _header(key: str, environ: WSGIEnvironment) -> str | None:

@@ -9,6 +9,6 @@ transaction committed.  Importing ``bc_events`` never imports this package.
 
 from bc_events.django.middleware import EventsMiddleware
 from bc_events.django.settings import EventsSettings, events_settings
-from bc_events.django.transactions import TransactionAwareSession
+from bc_events.django.transactions import TransactionQueue
 
-__all__ = ["EventsMiddleware", "EventsSettings", "TransactionAwareSession", "events_settings"]
+__all__ = ["EventsMiddleware", "EventsSettings", "TransactionQueue", "events_settings"]

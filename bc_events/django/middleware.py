@@ -1,6 +1,14 @@
-"""EventsMiddleware: a session per request, bound as ``current_session()``, flushed if the request succeeded.
+"""EventsMiddleware: a unit of work per request, its session bound as ``current_session()``.
 
-Flush rules (an event is *delivered* when the response is sent, *dropped* otherwise):
+The request's work succeeded when the response is below 400 and the view
+raised nothing; it is over when the response leaves the middleware.  Then the
+unit of work (``bc_events.unit_of_work``) commits or rolls back, and the session
+is closed: a thread the view started that publishes later gets
+``SessionClosedError``.  Committing hands the events to the client's background
+deliverer and returns, so the response never waits for the Events API
+(``SYNC: True`` flushes in the request instead, for tests and scripts).
+
+Flush rules (an event is *delivered* when the request commits, *dropped* otherwise):
 
 ==========================================================================  =========
 What happened                                                               Event
@@ -19,13 +27,13 @@ savepoint
 Every database alias is tracked: an event published while atomic blocks are
 open on several databases waits for all of them.  How: ``transactions.py``.
 
-A flush that fails after the request succeeded does not change the response:
-the undelivered envelopes are logged at ERROR on the ``bc.events`` logger
-(enough to replay them) and handed to ``ON_UNDELIVERED``.
+Events that cannot be delivered after the request succeeded do not change
+the response: the undelivered envelopes are logged at ERROR on the
+``bc.events`` logger (enough to replay them) and handed to ``ON_UNDELIVERED``.
 
-Under ASGI the flush runs in a worker thread (``sync_to_async(thread_sensitive=False)``),
-so a slow Events API never blocks the event loop; the ``JOB_ID``/``USER_ID``
-callables run in Django's sync thread, since they may read ``request.user``.
+Under ASGI the commit runs in a worker thread, never blocking the event loop;
+the ``JOB_ID``/``USER_ID`` callables run in Django's sync thread, since they may
+read ``request.user``.
 
 Trust model: the ``X-BriteCore-Job-Id`` and ``X-BriteCore-User-Id`` headers
 are believed as sent.  Deploy the service only behind a gateway that sets (or
@@ -37,18 +45,15 @@ and place the middleware after ``AuthenticationMiddleware``.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from bc_events.context import bind_session
 from bc_events.django.settings import EventsSettings, events_settings
-from bc_events.django.transactions import open_transactions
-from bc_events.session import EventSession
-from bc_events.unit_of_work import finish, open_session, run_off_the_loop
+from bc_events.django.transactions import TransactionQueue, open_transactions
+from bc_events.unit_of_work import UnitOfWork, run_off_the_loop
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -59,7 +64,7 @@ _FAILED = "_bc_events_view_raised"
 
 
 class EventsMiddleware:
-    """Opens a session per request, binds it as ``current_session()``, flushes it by the flush rules."""
+    """Opens a unit of work per request, binds its session, commits it by the flush rules."""
 
     sync_capable = True
     async_capable = True
@@ -75,15 +80,15 @@ class EventsMiddleware:
         if self.is_async:
             return self._acall(request)
         config = events_settings()
-        session = _open(config, config.read_ids(request))
+        work = _open(config, config.read_ids(request))
         try:
-            with bind_session(session):
+            with work.bound():
                 response = self.get_response(request)
         except BaseException:
-            session.rollback()
+            work.abort()
             raise
         assert isinstance(response, HttpResponseBase)
-        end_request(session, config, succeeded=_succeeded(request, response))
+        end_request(work, succeeded=_succeeded(request, response))
         return response
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
@@ -92,18 +97,18 @@ class EventsMiddleware:
             ids = await sync_to_async(config.read_ids)(request)
         else:
             ids = config.read_ids(request)
-        session = _open(config, ids)
+        work = _open(config, ids)
         try:
-            with bind_session(session):
+            with work.bound():
                 response = await self.get_response(request)  # type: ignore[misc]
         except BaseException:
-            session.rollback()
+            work.abort()
             raise
         assert isinstance(response, HttpResponseBase)
-        if not _succeeded(request, response):
-            session.rollback()
-        elif session.events:  # the flush may wait on the network: off the event loop
-            await run_off_the_loop(end_request, session, config, succeeded=True)
+        if not _succeeded(request, response) or not len(work.session.queue):
+            work.end(succeeded=False)  # nothing to commit: spare the request a hop to a thread
+        else:  # a sync flush, or a wait for room in a full deliverer: off the event loop
+            await run_off_the_loop(end_request, work, succeeded=True)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
@@ -113,34 +118,42 @@ class EventsMiddleware:
         setattr(request, _FAILED, True)
 
 
-def _open(config: EventsSettings, ids: tuple[str | int | None, str | int | None]) -> EventSession:
+def _open(config: EventsSettings, ids: tuple[str | int | None, str | int | None]) -> UnitOfWork:
     job_id, user_id = ids
-    return open_session(config.client.get(), job_id=job_id, user_id=user_id)
+    return UnitOfWork(
+        config.client.get(),
+        job_id=job_id,
+        user_id=user_id,
+        queue=TransactionQueue(),
+        on_undelivered=config.on_undelivered,
+        sync=config.sync,
+    )
 
 
 def _succeeded(request: HttpRequest, response: HttpResponseBase) -> bool:
     return response.status_code < 400 and not getattr(request, _FAILED, False)
 
 
-def end_request(session: EventSession, config: EventsSettings, *, succeeded: bool) -> None:
-    """Flush what the flush rules deliver, then drop the rest; never raises ``PublishError``.
+def end_request(work: UnitOfWork, *, succeeded: bool) -> None:
+    """Commit what the flush rules deliver, then drop the rest; never raises ``PublishError``.
 
     Events still held back belong to transactions that rolled back, unless a
     transaction opened *before* the request is still open (a ``TestCase``
     runs each test in one): then they are delivered if and when it commits
     (``captureOnCommitCallbacks(execute=True)`` in tests), like in production.
     """
-    finish(session, succeeded=succeeded, on_undelivered=config.on_undelivered)
-    held_back = len(session.events)
+    work.end(succeeded=succeeded)
+    held_back = len(work.session.queue)
     if not held_back:
         return
     enclosing = open_transactions() if succeeded else []
     if enclosing:
-        deliver = functools.partial(finish, session, succeeded=True, on_undelivered=config.on_undelivered)
         for conn in enclosing:
-            conn.on_commit(deliver)
+            conn.on_commit(work.deliver)
         return
     logger.debug(
-        "bc_events: dropped %d event(s) of job %s: their transaction rolled back", held_back, session.job_id
+        "bc_events: dropped %d event(s) of job %s: their transaction rolled back",
+        held_back,
+        work.session.job_id,
     )
-    session.rollback()
+    work.session.rollback()

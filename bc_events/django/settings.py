@@ -1,13 +1,18 @@
 """The ``BC_EVENTS`` settings dict: read once, checked with clear ``ImproperlyConfigured`` errors.
 
     BC_EVENTS = {
-        "API_URL": os.environ.get("EVENTS_API_URL"),         # None: log only (local development)
+        "API_URL": os.environ.get("EVENTS_API_URL"),         # required, unless "LOG_ONLY": True
+        # "LOG_ONLY": True,                  # local development: log events, send nothing (no API_URL)
         "SERVICE_NAME": "PolicyService",
         "CLIENT": "policy_service.events_gen.EventClient",   # a generated client, or:
         # "TOPICS": BASE_DIR / "topics.yaml",                # with the untyped bc_events.EventClient
         # "JOB_ID_HEADER": "X-BriteCore-Job-Id", "USER_ID_HEADER": "X-BriteCore-User-Id",
         # "JOB_ID": None, "USER_ID": None,   # dotted paths to callables(request) -> str | None
         # "ON_UNDELIVERED": None,            # dotted path to a callable(PublishError)
+        # "RETRY": {"total_time": 30.0, "attempt_timeout": 10.0},   # any bc_events.RetryPolicy fields
+        # "DELIVERER": {"max_events": 10_000, "max_bytes": 8 * 2**20, "full_wait": 0.05,
+        #               "shutdown_time": 5.0},                      # bc_events.DelivererLimits fields
+        # "SYNC": False,                     # True: flush in the request, not in the background
     }
 
 The settings are read on first use and again after Django's ``setting_changed``
@@ -31,8 +36,10 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from bc_events.client import EventClient, checked_api_url
-from bc_events.django.transactions import transaction_aware_client
-from bc_events.unit_of_work import JOB_ID_HEADER, USER_ID_HEADER, LazyClient, OnUndelivered
+from bc_events.deliverer import DelivererLimits, OnUndelivered
+from bc_events.propagation import JOB_ID_HEADER, USER_ID_HEADER, environ_key
+from bc_events.retry import RetryPolicy
+from bc_events.unit_of_work import LazyClient
 
 logger = logging.getLogger("bc.events")
 
@@ -49,6 +56,10 @@ _KEYS = frozenset(
         "JOB_ID",
         "USER_ID",
         "ON_UNDELIVERED",
+        "LOG_ONLY",
+        "RETRY",
+        "DELIVERER",
+        "SYNC",
     }
 )
 
@@ -64,6 +75,7 @@ class EventsSettings:
     job_id: IdReader | None
     user_id: IdReader | None
     on_undelivered: OnUndelivered | None
+    sync: bool
     client: LazyClient[EventClient] = field(compare=False)
 
     def read_ids(self, request: HttpRequest) -> tuple[str | int | None, str | int | None]:
@@ -96,11 +108,6 @@ def _error(key: str, message: str) -> ImproperlyConfigured:
     return ImproperlyConfigured(f"BC_EVENTS[{key!r}] {message}")
 
 
-def _meta_key(header: str) -> str:
-    """The ``request.META`` key of an HTTP header, as Django builds it (faster than request.headers)."""
-    return "HTTP_" + header.upper().replace("-", "_")
-
-
 def _callable(config: Mapping[str, Any], key: str) -> Callable[..., Any] | None:
     value = config.get(key)
     if value is None:
@@ -122,9 +129,42 @@ def _text(config: Mapping[str, Any], key: str, default: str | None) -> str:
     return value
 
 
+def _fields(config: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
+    """``kind(**config[key])`` (a dict of a dataclass's fields), or None; errors name the key."""
+    value = config.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _error(key, f"must be a dict of {kind.__name__} fields, got {value!r}")
+    known = set(kind.__dataclass_fields__)
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise _error(key, f"has unknown field(s) {unknown}; {kind.__name__} fields: {sorted(known)}")
+    try:
+        return kind(**value)
+    except (TypeError, ValueError) as error:
+        raise _error(key, str(error)) from None
+
+
 def _client_factory(
     config: Mapping[str, Any], api_url: str | None, service: str
 ) -> Callable[[], EventClient]:
+    build = _client_class(config, api_url, service)
+    retry: RetryPolicy | None = _fields(config, "RETRY", RetryPolicy)
+    limits: DelivererLimits | None = _fields(config, "DELIVERER", DelivererLimits)
+
+    def make() -> EventClient:
+        client = build(retry)
+        if limits is not None:  # before the deliverer's first use: it has not started yet
+            client.deliverer.limits = limits
+        return client
+
+    return make
+
+
+def _client_class(
+    config: Mapping[str, Any], api_url: str | None, service: str
+) -> Callable[[RetryPolicy | None], EventClient]:
     has_client, has_topics = config.get("CLIENT") is not None, config.get("TOPICS") is not None
     if has_client == has_topics:
         raise ImproperlyConfigured(
@@ -133,14 +173,14 @@ def _client_factory(
         )
     if has_topics:
         topics = config["TOPICS"]
-        untyped = transaction_aware_client(EventClient)
-        return lambda: untyped(api_url, service, topics)
+        return lambda retry: EventClient(api_url, service, topics, retry=retry)
     client_class = _callable(config, "CLIENT")
     if not (isinstance(client_class, type) and issubclass(client_class, EventClient)):
         raise _error("CLIENT", f"must name a bc_events.EventClient subclass, got {client_class!r}")
-    # A generated client embeds its topics: its constructor takes (api_url, service_name).
-    typed = cast("Callable[[str | None, str], EventClient]", transaction_aware_client(client_class))
-    return lambda: typed(api_url, service)
+    # A generated client embeds its topics: its constructor takes (api_url, service_name), and
+    # retry= (passed only when RETRY is set, so a subclass with a narrower constructor still works).
+    typed = cast("Callable[..., EventClient]", client_class)
+    return lambda retry: typed(api_url, service) if retry is None else typed(api_url, service, retry=retry)
 
 
 def read_settings(config: object) -> EventsSettings:
@@ -153,24 +193,48 @@ def read_settings(config: object) -> EventsSettings:
     unknown = sorted(set(config) - _KEYS)
     if unknown:
         raise ImproperlyConfigured(f"BC_EVENTS: unknown key(s) {unknown}; known keys: {sorted(_KEYS)}")
-    api_url = config.get("API_URL")
-    if api_url is not None and not (isinstance(api_url, str) and api_url):
-        raise _error("API_URL", f"must be a URL or None (log only), got {api_url!r}")
-    try:  # checked at start-up, not on every request by the lazily created client
-        checked_api_url(api_url)
-    except ValueError as error:
-        raise _error("API_URL", str(error)) from None
+    api_url = _api_url(config)
     service = _text(config, "SERVICE_NAME", None)
     return EventsSettings(
         api_url=api_url,
         service_name=service,
-        job_id_meta=_meta_key(_text(config, "JOB_ID_HEADER", JOB_ID_HEADER)),
-        user_id_meta=_meta_key(_text(config, "USER_ID_HEADER", USER_ID_HEADER)),
+        job_id_meta=environ_key(_text(config, "JOB_ID_HEADER", JOB_ID_HEADER)),
+        user_id_meta=environ_key(_text(config, "USER_ID_HEADER", USER_ID_HEADER)),
         job_id=_callable(config, "JOB_ID"),
         user_id=_callable(config, "USER_ID"),
         on_undelivered=_callable(config, "ON_UNDELIVERED"),
+        sync=_flag(config, "SYNC"),
         client=LazyClient(_recorded(_client_factory(config, api_url, service))),
     )
+
+
+def _flag(config: Mapping[str, Any], key: str) -> bool:
+    value = config.get(key, False)
+    if not isinstance(value, bool):
+        raise _error(key, f"must be True or False, got {value!r}")
+    return value
+
+
+def _api_url(config: Mapping[str, Any]) -> str | None:
+    """The checked ``API_URL``; None only when ``LOG_ONLY`` asks for it (an unset variable is not that)."""
+    api_url = config.get("API_URL")
+    if _flag(config, "LOG_ONLY"):
+        if api_url is not None:
+            raise _error("LOG_ONLY", f"is True but API_URL is set ({api_url!r}): remove one of them")
+        return None
+    if api_url is None:
+        raise _error(
+            "API_URL",
+            "is missing or None: set it to the Events API's URL (is EVENTS_API_URL set in the "
+            "environment?), or set BC_EVENTS['LOG_ONLY'] = True to only log events (local development)",
+        )
+    if not (isinstance(api_url, str) and api_url):
+        raise _error("API_URL", f"must be the Events API's URL, got {api_url!r}")
+    try:  # checked at start-up, not on every request by the lazily created client
+        checked_api_url(api_url)
+    except ValueError as error:
+        raise _error("API_URL", str(error)) from None
+    return api_url
 
 
 def _recorded(factory: Callable[[], EventClient]) -> Callable[[], EventClient]:

@@ -12,6 +12,7 @@ from django.db import connections
 from django.http import HttpResponseBase
 from django.test import AsyncClient, Client
 
+from bc_events.deliverer import wait_all_delivered
 from bc_events.testing import EventsAPIServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,11 +21,17 @@ SERVERS = ("wsgi", "asgi")
 
 
 def request(server: str, path: str, headers: dict[str, str] | None = None, **data: str) -> HttpResponseBase:
-    """GET ``path`` through the WSGI or the ASGI handler (a new client each time, like a new connection)."""
+    """GET ``path`` through the WSGI or the ASGI handler (a new client each time, like a new connection).
+
+    Returns once the background deliverer has sent (or reported) what the request committed.
+    """
+    response: HttpResponseBase
     if server == "wsgi":
-        return Client(raise_request_exception=False).get(path, data, headers=headers)
-    client = AsyncClient(raise_request_exception=False)
-    response: HttpResponseBase = asyncio.run(client.get(path, data, headers=headers))
+        response = Client(raise_request_exception=False).get(path, data, headers=headers)
+    else:
+        client = AsyncClient(raise_request_exception=False)
+        response = asyncio.run(client.get(path, data, headers=headers))
+    assert wait_all_delivered(30.0), "the deliverer did not finish"
     return response
 
 

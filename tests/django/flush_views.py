@@ -8,7 +8,9 @@ the Events API accepted.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import transaction
@@ -172,6 +174,31 @@ def untyped(request: HttpRequest) -> HttpResponse:
 undelivered: list[PublishError] = []
 
 
+LATE: list[BaseException | None] = []
+"""What a publish after the request was over raised (None: it was taken)."""
+LATE_DONE = threading.Event()
+
+
+def _publish_late() -> None:
+    time.sleep(0.2)  # the response has been sent by now
+    try:
+        emit("late")
+        LATE.append(None)
+    except Exception as error:
+        LATE.append(error)
+    finally:
+        LATE_DONE.set()
+
+
+def late_thread(request: HttpRequest) -> HttpResponse:
+    """Publishes, then starts background work in a copy of its context that publishes after the response."""
+    LATE.clear()
+    LATE_DONE.clear()
+    emit("in-time")
+    threading.Thread(target=contextvars.copy_context().run, args=(_publish_late,)).start()
+    return ok()
+
+
 def record_undelivered(error: PublishError) -> None:
     """The ON_UNDELIVERED hook of the failure tests."""
     undelivered.append(error)
@@ -202,6 +229,7 @@ VIEWS: dict[str, Callable[..., object]] = {
         whoami,
         quiet,
         untyped,
+        late_thread,
     )
 }
 

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django_support import EXAMPLE
 
+from bc_events.deliverer import wait_all_delivered
 from bc_events.testing import EventsAPIServer
 
 BIN = Path(sys.executable).parent
@@ -24,6 +25,7 @@ def policy(number: str) -> dict[str, Any]:
 
 def post(path: str, body: object) -> tuple[int, Any]:
     response = Client().post(path, json.dumps(body), content_type="application/json")
+    assert wait_all_delivered()  # what the request committed went to the background deliverer
     return response.status_code, json.loads(response.content)
 
 

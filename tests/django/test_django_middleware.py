@@ -20,6 +20,7 @@ from django.test import Client
 from django_support import ROOT, SERVERS, accepted_ids, request
 
 from bc_events import bound_session
+from bc_events.deliverer import wait_all_delivered
 from bc_events.django import EventsMiddleware
 from bc_events.django.settings import read_settings
 from bc_events.testing import EventsAPIServer
@@ -130,7 +131,9 @@ def test_untyped_client_from_topics(settings: Any, events_api: EventsAPIServer, 
 
 
 def test_the_session_is_the_generated_typed_one() -> None:
-    config = read_settings({"SERVICE_NAME": "PolicyService", "CLIENT": "events_gen.EventClient"})
+    config = read_settings(
+        {"LOG_ONLY": True, "SERVICE_NAME": "PolicyService", "CLIENT": "events_gen.EventClient"}
+    )
     client = config.client.get()
     session = client.service_session("job-1")
     assert isinstance(client, events_gen.EventClient)
@@ -138,19 +141,53 @@ def test_the_session_is_the_generated_typed_one() -> None:
     assert config.client.get() is client, "one client per process"
 
 
-CLIENT = {"SERVICE_NAME": "S", "CLIENT": "events_gen.EventClient"}
+LOG = {"LOG_ONLY": True}
+CLIENT = {**LOG, "SERVICE_NAME": "S", "CLIENT": "events_gen.EventClient"}
 BAD_SETTINGS = [
     (None, "needs the BC_EVENTS setting"),
-    ({"SERVICE_NAME": "S", "CLIENT": "events_gen.EventClient", "API_ULR": "x"}, "unknown key(s) ['API_ULR']"),
-    ({"CLIENT": "events_gen.EventClient"}, "BC_EVENTS['SERVICE_NAME'] must be a non-empty str"),
-    ({"SERVICE_NAME": "S"}, "exactly one of 'CLIENT'"),
+    ({**CLIENT, "API_ULR": "x"}, "unknown key(s) ['API_ULR']"),
+    ({**LOG, "CLIENT": "events_gen.EventClient"}, "BC_EVENTS['SERVICE_NAME'] must be a non-empty str"),
+    ({**LOG, "SERVICE_NAME": "S"}, "exactly one of 'CLIENT'"),
     ({**CLIENT, "TOPICS": "t.yaml"}, "exactly one of 'CLIENT'"),
-    ({"SERVICE_NAME": "S", "CLIENT": "events_gen.Nope"}, "BC_EVENTS['CLIENT'] cannot be imported"),
+    ({**LOG, "SERVICE_NAME": "S", "CLIENT": "events_gen.Nope"}, "BC_EVENTS['CLIENT'] cannot be imported"),
     ({**CLIENT, "CLIENT": "events_gen.current_session"}, "must name a bc_events.EventClient subclass"),
-    ({"SERVICE_NAME": "S", "TOPICS": "t", "API_URL": 8000}, "BC_EVENTS['API_URL'] must be a URL or None"),
-    ({"SERVICE_NAME": "S", "TOPICS": "t", "ON_UNDELIVERED": "events_gen.__name__"}, "a callable"),
-    ({"SERVICE_NAME": "S", "TOPICS": "t", "JOB_ID_HEADER": ""}, "BC_EVENTS['JOB_ID_HEADER'] must be"),
+    (
+        {"SERVICE_NAME": "S", "TOPICS": "t", "API_URL": 8000},
+        "BC_EVENTS['API_URL'] must be the Events API's URL",
+    ),
+    ({**LOG, "SERVICE_NAME": "S", "TOPICS": "t", "ON_UNDELIVERED": "events_gen.__name__"}, "a callable"),
+    ({**LOG, "SERVICE_NAME": "S", "TOPICS": "t", "JOB_ID_HEADER": ""}, "BC_EVENTS['JOB_ID_HEADER'] must be"),
+    # Log-only is asked for, never inferred from a missing URL (an unset environment variable).
+    ({"SERVICE_NAME": "S", "TOPICS": "t"}, "BC_EVENTS['API_URL'] is missing or None"),
+    ({"SERVICE_NAME": "S", "TOPICS": "t", "API_URL": None}, "or set BC_EVENTS['LOG_ONLY'] = True"),
+    ({**CLIENT, "API_URL": "http://events"}, "BC_EVENTS['LOG_ONLY'] is True but API_URL is set"),
+    ({**CLIENT, "LOG_ONLY": "yes"}, "BC_EVENTS['LOG_ONLY'] must be True or False"),
+    ({**CLIENT, "SYNC": 1}, "BC_EVENTS['SYNC'] must be True or False"),
+    ({**CLIENT, "RETRY": {"total_tiem": 3}}, "BC_EVENTS['RETRY'] has unknown field(s) ['total_tiem']"),
+    ({**CLIENT, "RETRY": {"total_time": -1}}, "BC_EVENTS['RETRY'] RetryPolicy: total_time must be"),
+    ({**CLIENT, "RETRY": 5}, "BC_EVENTS['RETRY'] must be a dict of RetryPolicy fields"),
+    (
+        {**CLIENT, "DELIVERER": {"max_events": 0}},
+        "BC_EVENTS['DELIVERER'] DelivererLimits: max_events must be",
+    ),
 ]
+
+
+def test_retry_and_deliverer_settings_reach_the_client() -> None:
+    config = read_settings(
+        {
+            **CLIENT,
+            "RETRY": {"total_time": 3.0, "attempt_timeout": 1.0},
+            "DELIVERER": {"max_events": 7, "full_wait": 0.01},
+            "SYNC": True,
+        }
+    )
+    client = config.client.get()
+    assert (client.retry.total_time, client.retry.attempt_timeout) == (3.0, 1.0)
+    assert (client.deliverer.total_time, client.deliverer.limits.max_events) == (3.0, 7)
+    assert client.deliverer.limits.full_wait == 0.01
+    assert config.sync is True
+    client.close()
 
 
 @pytest.mark.parametrize(("config", "message"), BAD_SETTINGS)
@@ -161,7 +198,7 @@ def test_settings_mistakes_are_named(config: object, message: str) -> None:
 
 
 def test_a_settings_mistake_stops_the_start_up(settings: Any) -> None:
-    settings.BC_EVENTS = {"SERVICE_NAME": "S"}
+    settings.BC_EVENTS = {"SERVICE_NAME": "S", "LOG_ONLY": True}
     with pytest.raises(ImproperlyConfigured, match="exactly one of"):
         EventsMiddleware(lambda request: HttpResponse())
     del settings.BC_EVENTS
@@ -169,6 +206,7 @@ def test_a_settings_mistake_stops_the_start_up(settings: Any) -> None:
         EventsMiddleware(lambda request: HttpResponse())
 
 
+@pytest.mark.usefixtures("events_settings")
 def test_the_middleware_is_sync_and_async_capable() -> None:
     assert EventsMiddleware.sync_capable
     assert EventsMiddleware.async_capable
@@ -193,6 +231,7 @@ def test_an_id_callable_may_return_an_int_key(
 ) -> None:
     settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: 42}
     assert Client().get("/t/whoami/").status_code == 200
+    assert wait_all_delivered()
     assert [event.actor for event in events_api.accepted] == [("42", "user")]
 
 
@@ -201,6 +240,7 @@ def test_an_id_callable_returning_something_else_is_logged_not_raised(
 ) -> None:
     settings.BC_EVENTS = {**events_settings, "USER_ID": lambda request: object()}
     assert Client().get("/t/whoami/").status_code == 200
+    assert wait_all_delivered()
     assert [event.actor[1] for event in events_api.accepted] == ["service"]
     assert any("BC_EVENTS['USER_ID'] returned" in record.getMessage() for record in caplog.records)
 

@@ -1,4 +1,4 @@
-"""TransactionAwareSession on its own: what flush() delivers and holds back, and its failure contract."""
+"""A session over a TransactionQueue: what flush() delivers and holds back, and its failure contract."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from django.db import transaction
 
 from bc_events import Event, PublishError, RetryPolicy
-from bc_events.django.transactions import TransactionAwareSession, transaction_aware_client
+from bc_events.django.transactions import TransactionQueue
+from bc_events.queue import InMemoryQueue
 from bc_events.testing import AcceptedEvent, EventsAPIServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,9 +21,9 @@ FAST = RetryPolicy(total_time=2.0, attempt_timeout=1.0, initial_backoff=0.001, m
 
 @pytest.fixture
 def session(events_api: EventsAPIServer) -> Iterator[events_gen.EventSession]:
-    client = transaction_aware_client(events_gen.EventClient)(events_api.url, "PolicyService", retry=FAST)
-    session = client.service_session("job-1")
-    assert isinstance(session, TransactionAwareSession)
+    client = events_gen.EventClient(events_api.url, "PolicyService", retry=FAST)
+    session = client.session("PolicyService", "service", "job-1", queue=TransactionQueue())
+    assert isinstance(session, events_gen.EventSession)  # the typed session, over another queue
     yield session
     client.close()
 
@@ -44,8 +45,8 @@ def test_flush_holds_back_events_of_an_open_transaction(
         session.flush()
         assert ids(events_api.accepted) == ["before"]
         assert ids(session.events) == ["inside"]
-        assert isinstance(session, TransactionAwareSession)
-        assert session.held_back == 1
+        assert isinstance(session.queue, TransactionQueue)
+        assert session.queue.held_back == 1
     session.flush()
     assert ids(events_api.accepted) == ["before", "inside"]
     assert session.events == []
@@ -77,18 +78,28 @@ def test_invalid_data_queues_nothing_and_rollback_drops_everything(session: even
     assert session.events == []
 
 
-def test_the_derived_classes_are_built_once() -> None:
-    assert transaction_aware_client(events_gen.EventClient) is transaction_aware_client(
-        events_gen.EventClient
+def test_the_queue_is_chosen_when_the_session_is_made(events_api: EventsAPIServer) -> None:
+    client = events_gen.EventClient(events_api.url, "PolicyService", retry=FAST)
+    plain, held = (
+        client.service_session("job-1"),
+        client.session("S", "service", "job-2", queue=TransactionQueue()),
     )
-    derived = transaction_aware_client(events_gen.EventClient)
-    assert issubclass(derived.session_class, events_gen.EventSession)
-    assert issubclass(derived.session_class, TransactionAwareSession)
+    assert type(plain) is type(held) is events_gen.EventSession
+    assert isinstance(plain.queue, InMemoryQueue)
+    with transaction.atomic():
+        emit(plain, "plain")
+        emit(held, "held")
+        plain.flush()
+        held.flush()
+    assert ids(events_api.accepted) == ["plain"]  # the transaction had not committed at the flush
+    held.flush()
+    assert ids(events_api.accepted) == ["plain", "held"]
+    client.close()
 
 
 def test_a_session_dropped_with_events_still_queued_warns(events_api: EventsAPIServer) -> None:
-    client = transaction_aware_client(events_gen.EventClient)(events_api.url, "PolicyService", retry=FAST)
-    sessions = [client.service_session("job-9")]
+    client = events_gen.EventClient(events_api.url, "PolicyService", retry=FAST)
+    sessions = [client.session("PolicyService", "service", "job-9", queue=TransactionQueue())]
     emit(sessions[0], "lost")
     gc.collect()
     with warnings.catch_warnings(record=True) as caught:

@@ -39,6 +39,29 @@ async def whoami(request: Request) -> Response:
     return JSONResponse({"job": session.job_id, "actor": [session.actor_id, session.actor_type]})
 
 
+LATE: list[BaseException | None] = []
+"""What a publish from a task that outlived its request raised (None: it was taken)."""
+_TASKS: set[asyncio.Task[None]] = set()
+
+
+async def publish_later() -> None:
+    await asyncio.sleep(0.2)  # the response has been sent by now
+    try:
+        publish("late")
+        LATE.append(None)
+    except Exception as error:
+        LATE.append(error)
+
+
+async def late_task(request: Request) -> Response:
+    """Publishes, then starts a task (it inherits the binding) that publishes after the response."""
+    publish("in-time")
+    task = asyncio.create_task(publish_later())
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    return PlainTextResponse("scheduled")
+
+
 async def stream(request: Request) -> Response:
     fail = request.query_params.get("fail") == "1"
 
@@ -59,5 +82,6 @@ starlette_app = Starlette(
         Route("/nothing", nothing),
         Route("/whoami", whoami),
         Route("/stream", stream),
+        Route("/late", late_task),
     ]
 )

@@ -19,7 +19,7 @@ from bc_events import EventClient, current_session
 from bc_events.asgi import EventsMiddleware
 from bc_events.testing import EventsAPIServer
 
-from .support import FAST, TOPICS, ids
+from .support import FAST, TOPICS, delivered, ids
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "generated_example"
 
@@ -46,6 +46,7 @@ def test_a_path_operation_and_its_background_task_share_the_request_s_session(
 ) -> None:
     headers = {"X-BriteCore-Job-Id": "job-5", "X-BriteCore-User-Id": "user-2"}
     assert http.post("/policies/P-1/cancel", headers=headers).json() == {"status": "cancelled"}
+    delivered()
     assert [event.topic for event in api.accepted] == ["policies.PolicyCancelled", "billing.InvoicePaid"]
     assert {(event.job_id, event.actor) for event in api.accepted} == {("job-5", ("user-2", "user"))}
     assert [event.data["invoice_id"] for event in api.accepted_for("billing.InvoicePaid")] == ["INV-P-1"]
@@ -53,6 +54,7 @@ def test_a_path_operation_and_its_background_task_share_the_request_s_session(
 
 def test_an_http_exception_rolls_back(http: TestClient, api: EventsAPIServer) -> None:
     assert http.post("/policies/P-404/cancel").status_code == 404
+    delivered()
     assert api.accepted == []
 
 
@@ -62,6 +64,7 @@ def test_an_async_path_operation_publishes_on_the_typed_session(
     assert http.post("/policies/P-2/renew", headers={"X-BriteCore-Job-Id": "job-r"}).json() == {
         "job": "job-r"
     }
+    delivered()
     [event] = api.accepted
     assert (event.topic, event.job_id, event.actor) == (
         "billing.InvoicePaid",

@@ -53,3 +53,26 @@ def test_child_flushes_a_session_whose_flush_lock_a_parent_thread_held(
     flusher.join(timeout=30)
     assert Counter(accepted_ids(api)) == Counter({"parent0": 1, "child0": 1})
     assert session.events == []
+
+
+def test_child_publishes_on_a_session_whose_queue_lock_a_parent_thread_held(
+    api: EventsAPIServer, make_client: MakeClient
+) -> None:
+    session = make_client().user_session("user-1", "job-1")
+    queue_lock = session.queue.lock  # type: ignore[attr-defined]
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with queue_lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    try:
+        assert run_in_child(session) == 0, "the child hung on the queue lock a parent thread held"
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert Counter(accepted_ids(api)) == Counter({"child0": 1})

@@ -1,4 +1,4 @@
-"""The steps every integration shares: open a session, then flush or roll back, never raising."""
+"""The lifecycle every integration shares (UnitOfWork): open, bind, commit or abort once, closed."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from bc_events import EventClient, PublishError
+from bc_events import EventClient, PublishError, SessionClosedError, current_session
 from bc_events.testing import EventsAPIServer
-from bc_events.unit_of_work import LazyClient, finish, open_session
+from bc_events.unit_of_work import LazyClient, UnitOfWork, open_session
 
 
 def test_open_session_is_the_user_s_when_a_user_is_known(client: EventClient) -> None:
@@ -38,33 +38,93 @@ def test_unusable_ids_from_headers_are_replaced_with_a_warning(
     assert sum("ignoring an unusable" in record.getMessage() for record in caplog.records) == 2
 
 
-def test_finish_flushes_work_that_succeeded_and_drops_work_that_failed(
-    client: EventClient, api: EventsAPIServer
+@pytest.mark.parametrize("sync", [False, True], ids=["deliverer", "sync"])
+def test_commit_delivers_work_that_succeeded_and_abort_drops_work_that_failed(
+    client: EventClient, api: EventsAPIServer, sync: bool
 ) -> None:
-    succeeded, failed = (open_session(client, job_id=job, user_id=None) for job in ("ok", "failed"))
-    for session in (succeeded, failed):
-        session.created_test({"id": session.job_id})
-    finish(succeeded, succeeded=True)
-    finish(failed, succeeded=False)
+    succeeded, failed = (UnitOfWork(client, job_id=job, user_id=None, sync=sync) for job in ("ok", "failed"))
+    for work in (succeeded, failed):
+        work.session.created_test({"id": work.session.job_id})
+    succeeded.commit()
+    failed.abort()
+    assert client.wait_delivered(10)
     assert [event.data for event in api.accepted] == [{"id": "ok"}]
-    assert failed.events == []
+    assert failed.session.events == []
 
 
-def test_a_failed_flush_is_logged_with_its_envelopes_and_handed_to_the_callback(
-    client: EventClient, api: EventsAPIServer, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("end", ["commit", "abort"])
+def test_after_its_end_the_session_refuses_to_publish_naming_the_job(client: EventClient, end: str) -> None:
+    work = UnitOfWork(client, job_id="job-late", user_id=None)
+    getattr(work, end)()
+    with pytest.raises(SessionClosedError) as raised:
+        work.session.created_test({"id": "late"})
+    assert isinstance(raised.value, RuntimeError)
+    message = str(raised.value)
+    assert "job 'job-late'" in message
+    assert "is over" in message
+    assert "open a session of its own" in message
+    assert work.session.events == []
+
+
+def test_only_the_first_end_counts(client: EventClient, api: EventsAPIServer) -> None:
+    work = UnitOfWork(client, job_id="job-1", user_id=None)
+    work.session.created_test({"id": "a"})
+    work.commit()
+    work.abort()  # too late: the events were handed over
+    work.commit()
+    assert client.wait_delivered(10)
+    assert [event.data for event in api.accepted] == [{"id": "a"}]
+
+
+def test_as_a_with_block_it_binds_then_commits_or_aborts(client: EventClient, api: EventsAPIServer) -> None:
+    with UnitOfWork(client, job_id="job-1", user_id="user-1") as session:
+        assert current_session() is session
+        session.created_test({"id": "kept"})
+
+    def failing_work() -> None:
+        with UnitOfWork(client, job_id="job-2", user_id=None) as failing:
+            failing.created_test({"id": "dropped"})
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        failing_work()
+    assert client.wait_delivered(10)
+    assert [(event.job_id, event.data) for event in api.accepted] == [("job-1", {"id": "kept"})]
+    assert session.closed is not None
+
+
+def test_a_plain_session_stays_open_across_flushes(client: EventClient, api: EventsAPIServer) -> None:
+    session = client.service_session("job-1")
+    for n in range(3):
+        session.created_test({"id": str(n)})
+        session.flush()
+    assert session.closed is None
+    with session:
+        session.created_test({"id": "in-block"})
+    with pytest.raises(SessionClosedError, match="its with block ended"):
+        session.created_test({"id": "after"})
+    session.flush()  # what a closed session still holds may still be flushed
+    assert [event.data["id"] for event in api.accepted] == ["0", "1", "2", "in-block"]
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["deliverer", "sync"])
+def test_undelivered_events_are_logged_with_their_envelopes_and_handed_to_the_callback(
+    client: EventClient, api: EventsAPIServer, caplog: pytest.LogCaptureFixture, sync: bool
 ) -> None:
     api.faults.reject(times=1)
-    session = open_session(client, job_id="job-9", user_id="user-1")
-    session.created_test({"id": "lost?"})
-    seen: list[PublishError] = []
+    work = UnitOfWork(client, job_id="job-9", user_id="user-1", on_undelivered=(seen := []).append, sync=sync)
+    work.session.created_test({"id": "lost?"})
     with caplog.at_level(logging.ERROR, logger="bc.events"):
-        finish(session, succeeded=True, on_undelivered=seen.append)
+        work.commit()
+        assert client.wait_delivered(10)
     [error] = seen
+    assert isinstance(error, PublishError)
     assert [event.data for event in error.rejected] == [{"id": "lost?"}]  # a 400 ValidationException
     [record] = [r for r in caplog.records if "not delivered after the work succeeded" in r.getMessage()]
     envelope = json.loads(record.getMessage().splitlines()[-1])
     assert envelope["data"] == {"id": "lost?"}
-    assert session.events == [], "the unit of work is over: the session must not keep them"
+    assert "job-9" in record.getMessage()
+    assert work.session.events == [], "the unit of work is over: the session must not keep them"
     assert api.accepted == []
 
 
@@ -72,14 +132,14 @@ def test_a_raising_callback_is_logged_not_raised(
     client: EventClient, api: EventsAPIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     api.faults.reject(times=1)
-    session = open_session(client, job_id="job-9", user_id=None)
-    session.created_test({"id": "x"})
 
     def broken(error: PublishError) -> None:
         raise RuntimeError("callback bug")
 
+    work = UnitOfWork(client, job_id="job-9", user_id=None, on_undelivered=broken, sync=True)
+    work.session.created_test({"id": "x"})
     with caplog.at_level(logging.ERROR, logger="bc.events"):
-        finish(session, succeeded=True, on_undelivered=broken)
+        work.commit()
     assert any("on_undelivered callback raised" in r.getMessage() for r in caplog.records)
 
 

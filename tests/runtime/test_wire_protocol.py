@@ -207,6 +207,8 @@ def test_without_api_url_events_are_logged_not_sent(caplog: pytest.LogCaptureFix
     assert client.api_url is None
     assert client.publish_url is None
     assert client.publish_bulk_url is None
+    assert ["log-only mode" in message for message in caplog.messages] == [True]  # said once, at creation
+    caplog.clear()
     caplog.set_level(logging.INFO, logger="bc.events")
     with client.user_session("user-1", "job-9") as session:
         session.created_test({"id": "local"})

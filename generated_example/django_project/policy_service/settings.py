@@ -29,7 +29,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 BC_EVENTS = {
-    "API_URL": os.environ.get("EVENTS_API_URL"),  # None: events are only logged (local development)
+    "API_URL": os.environ.get("EVENTS_API_URL"),
+    # Without EVENTS_API_URL (local development) events are only logged; asked for, never implied.
+    "LOG_ONLY": "EVENTS_API_URL" not in os.environ,
     "SERVICE_NAME": "PolicyService",
     "CLIENT": "events_gen.EventClient",
 }

@@ -1,0 +1,409 @@
+"""The per-process deliverer: committed units of work are delivered by a background thread, never inline.
+
+An integration's commit hands its session's events to ``Deliverer.submit``,
+which queues them and returns at once, so a request or task never waits for the
+Events API.  Daemon threads (one on first use, more while all are busy, up to
+``threads``; again in a forked child: a child inherits no threads) send the
+queued batches through the client's transport (sharing its connection pool),
+oldest first.
+
+Bounds (``DelivererLimits``, defaults in brackets):
+
+* the queue holds at most ``max_events`` [10,000] events and ``max_bytes``
+  [8 MiB] of event bodies; when a commit does not fit, it waits at most
+  ``full_wait`` [0.05 s] for room, then its events are reported undelivered;
+* each batch is sent within ``total_time`` of the client's ``RetryPolicy``
+  counted from its commit, not from when the thread gets to it: a batch whose
+  time is up is reported without being sent, and a send stops starting
+  requests once it is (a request already on the wire ends within its
+  ``attempt_timeout``);
+* ``threads`` [4] jobs' batches are sent at once (each job's events need requests
+  of their own, so one thread would cap a service at one request's latency);
+  the queued commits of one job go out together, in order, in one send (bulk
+  requests), and failures are reported to the commit each event came from;
+* at interpreter exit (``atexit``; gunicorn, uvicorn and Celery workers exit
+  normally on SIGTERM) the thread gets at most ``shutdown_time`` [5 s] to
+  drain what is queued; what is left is reported undelivered.
+
+"Reported undelivered" means: an ERROR on the ``bc.events`` logger with the
+envelopes (enough to replay them), then the commit's ``on_undelivered``
+callback, called in the deliverer's thread.  Events that must survive the
+process belong in the outbox, not here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bc_events.errors import PublishError
+from bc_events.event import Event
+from bc_events.transport import Transport
+
+__all__ = ["Deliverer", "DelivererLimits", "OnUndelivered", "report_undelivered", "wait_all_delivered"]
+
+logger = logging.getLogger("bc.events")
+
+OnUndelivered = Callable[[PublishError], None]
+
+
+@dataclass(frozen=True)
+class DelivererLimits:
+    """How much a client's deliverer holds and how long it waits (see the module doc)."""
+
+    max_events: int = 10_000
+    """Events queued at most, across all committed batches."""
+    max_bytes: int = 8 * 1024 * 1024
+    """Bytes of event bodies queued at most."""
+    full_wait: float = 0.05
+    """Seconds a commit waits for room in a full queue before its events are reported undelivered."""
+    shutdown_time: float = 5.0
+    """Seconds the deliverer may take at interpreter exit to send what is queued."""
+    threads: int = 4
+    """Batches sent at once (background threads, started on first use)."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_events", "max_bytes", "threads"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+                raise ValueError(f"DelivererLimits: {name} must be a positive int, got {value!r}")
+        for name in ("full_wait", "shutdown_time"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 <= value < math.inf):
+                raise ValueError(
+                    f"DelivererLimits: {name} must be a finite number of seconds >= 0, got {value!r}"
+                )
+
+
+@dataclass(eq=False)
+class _Item:
+    """One commit's events, its deadline and whom to tell when they are not delivered."""
+
+    events: list[Event]
+    job_id: str
+    deadline: float
+    on_undelivered: OnUndelivered | None
+    size: int
+    done: bool = False  # reported or delivered: never reported twice
+
+
+def report_undelivered(job_id: str, error: PublishError, on_undelivered: OnUndelivered | None) -> None:
+    """Log the undelivered envelopes at ERROR, then call ``on_undelivered`` (its errors are logged)."""
+    lost = [*error.undelivered, *error.rejected]  # rejected ones too: enough to dead-letter them
+    envelopes = "\n".join(event.body.decode() for event in lost)
+    logger.error(
+        "bc_events: %d event(s) of job %s were not delivered after the work succeeded (%s); envelopes:\n%s",
+        len(lost),
+        job_id,
+        error.reason,
+        envelopes,
+    )
+    if on_undelivered is None:
+        return
+    try:
+        on_undelivered(error)
+    except Exception:
+        logger.exception("bc_events: the on_undelivered callback raised")
+
+
+_live: weakref.WeakSet[Deliverer] = weakref.WeakSet()
+
+_MAX_MERGED = 100
+"""Commits of one job sent together at most (one send, bulk requests of 250 events)."""
+
+_LINGER = 0.02
+"""Seconds an idle thread waits after being woken before it sends: commits arriving meanwhile
+cost no thread switch each (which on a busy machine is what a hand-over costs most)."""
+
+
+class Deliverer:
+    """A bounded queue of committed batches and the daemon thread that sends them (see the module doc).
+
+    One per client (``EventClient.deliverer``); safe to use from any thread, and
+    in a forked child (which starts with an empty queue: the parent sends what
+    it had queued).
+    """
+
+    def __init__(
+        self, transport: Transport, total_time: float, limits: DelivererLimits | None = None
+    ) -> None:
+        self.transport = transport
+        self.total_time = total_time
+        self.limits = limits or DelivererLimits()
+        self._start_afresh()
+        _live.add(self)
+
+    def _start_afresh(self) -> None:
+        """Empty state: at creation, and in a forked child (no thread of the parent exists there)."""
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # threads wait here for a batch to send
+        self._room = threading.Condition(self._lock)  # commits wait here for room in a full queue
+        self._idle = threading.Condition(self._lock)  # wait_delivered() waits here for nothing left
+        self._idle_threads = 0
+        self._queue: deque[_Item] = deque()
+        self._events = 0
+        self._bytes = 0
+        self._sending: set[_Item] = set()
+        self._busy: set[str] = set()  # job ids with a send in flight
+        self._threads: list[threading.Thread] = []
+        self._stop_at: float | None = None  # the drain's deadline, once the process is exiting
+        self._closed = False
+
+    def submit(
+        self,
+        events: Sequence[Event],
+        *,
+        job_id: str,
+        on_undelivered: OnUndelivered | None = None,
+        committed_at: float | None = None,
+        wait: float | None = None,
+    ) -> bool:
+        """Queue ``events`` for delivery and return True at once, or after at most ``wait`` seconds.
+
+        ``wait`` defaults to ``limits.full_wait``.  If the queue has no room by
+        then (or the deliverer is closed), the events are reported undelivered
+        here and False is returned.  ``committed_at`` (``time.monotonic()``,
+        default now) starts the batch's ``total_time``.
+        """
+        item = self._item(events, job_id, on_undelivered, committed_at)
+        if self._put(item, self.limits.full_wait if wait is None else wait):
+            return True
+        reason = (
+            "the deliverer is closed (the client was closed or the process is exiting)"
+            if self._closed
+            else f"the deliverer's queue stayed full for {self.limits.full_wait:g}s "
+            f"(at most {self.limits.max_events} events / {self.limits.max_bytes} bytes wait for delivery)"
+        )
+        self._report(item, PublishError(reason, item.events))
+        return False
+
+    def offer(
+        self,
+        events: Sequence[Event],
+        *,
+        job_id: str,
+        on_undelivered: OnUndelivered | None = None,
+        committed_at: float | None = None,
+    ) -> bool:
+        """Queue ``events`` if there is room now; False (nothing reported, nothing queued) otherwise."""
+        return self._put(self._item(events, job_id, on_undelivered, committed_at), 0.0)
+
+    @property
+    def queued(self) -> tuple[int, int]:
+        """``(events, bytes)`` waiting in the queue now (not counting the batches on the wire)."""
+        return self._events, self._bytes
+
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted was delivered or reported; False if ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._queue or self._sending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        """Send what is queued within ``timeout`` (default ``limits.shutdown_time``); report the rest."""
+        self._begin_close(time.monotonic() + (self.limits.shutdown_time if timeout is None else timeout))
+        self._end_close()
+
+    def _item(
+        self, events: Sequence[Event], job_id: str, on_undelivered: OnUndelivered | None, at: float | None
+    ) -> _Item:
+        start = time.monotonic() if at is None else at
+        size = sum(len(event.body) for event in events)
+        return _Item(list(events), job_id, start + self.total_time, on_undelivered, size)
+
+    def _fits(self, item: _Item) -> bool:
+        if not self._queue:  # one batch larger than the bounds is still taken, alone
+            return True
+        limits = self.limits
+        return (
+            self._events + len(item.events) <= limits.max_events
+            and self._bytes + item.size <= limits.max_bytes
+        )
+
+    def _put(self, item: _Item, wait: float) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            end = time.monotonic() + wait
+            while not self._fits(item):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._room.wait(left)
+            self._queue.append(item)
+            self._events += len(item.events)
+            self._bytes += item.size
+            if item.job_id in self._busy:
+                pass  # the thread sending this job's last commit takes this one next
+            elif self._idle_threads:
+                self._work.notify()
+            elif len(self._threads) < self.limits.threads:  # all busy: one more, up to the limit
+                thread = threading.Thread(
+                    target=self._run, name=f"bc-events-deliverer-{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+            return True
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                batch = self._take()
+                while not batch:
+                    if self._stop_at is not None and not self._queue:
+                        return
+                    self._idle_threads += 1
+                    try:
+                        self._work.wait()
+                    finally:
+                        self._idle_threads -= 1
+                    if self._stop_at is None:
+                        # Woken from idle: linger a moment (not idle, so commits meanwhile wake
+                        # nobody), then send what came together; one wake-up per burst, not per commit.
+                        self._lock.release()
+                        try:
+                            time.sleep(_LINGER)
+                        finally:
+                            self._lock.acquire()
+                    batch = self._take()
+            try:
+                self._send(batch)
+            finally:
+                with self._lock:
+                    self._sending.difference_update(batch)
+                    self._busy.discard(batch[0].job_id)
+                    if not self._queue and not self._sending:
+                        self._idle.notify_all()
+
+    def _take(self) -> list[_Item]:
+        """The oldest queued commit whose job has none in flight, with that job's later ones.
+
+        One job's commits go out together (bulk requests) and in order; a job in
+        flight waits, so its events are never sent out of order.
+        """
+        first = next((item for item in self._queue if item.job_id not in self._busy), None)
+        if first is None:
+            return []
+        batch = [item for item in self._queue if item.job_id == first.job_id][:_MAX_MERGED]
+        for item in batch:
+            self._queue.remove(item)
+            self._events -= len(item.events)
+            self._bytes -= item.size
+        self._sending.update(batch)
+        self._busy.add(first.job_id)
+        self._room.notify_all()
+        return batch
+
+    def _send(self, batch: list[_Item]) -> None:
+        deadline = min(item.deadline for item in batch)
+
+        def cancelled() -> bool:
+            now = time.monotonic()
+            return now >= deadline or (self._stop_at is not None and now >= self._stop_at)
+
+        events = [event for item in batch for event in item.events]
+        try:
+            if cancelled():
+                raise PublishError(self._late(), events)
+            self.transport.send(events, cancelled=cancelled)
+        except PublishError as error:
+            failed = PublishError(self._late(), error.undelivered, error.rejected) if cancelled() else error
+            self._report_each(batch, failed)
+        except Exception as error:  # a transport's bug must not kill the thread
+            self._report_each(
+                batch, PublishError(f"the transport raised {type(error).__name__}: {error}", events)
+            )
+        else:
+            with self._lock:
+                for item in batch:
+                    item.done = True
+
+    def _report_each(self, batch: list[_Item], error: PublishError) -> None:
+        """Report to each commit the events of ``error`` that were its own; the rest were delivered."""
+        undelivered = {id(event) for event in error.undelivered}
+        rejected = {id(event) for event in error.rejected}
+        for item in batch:
+            mine = [event for event in item.events if id(event) in undelivered]
+            refused = [event for event in item.events if id(event) in rejected]
+            if mine or refused:
+                self._report(item, PublishError(error.reason, mine, refused))
+            else:
+                with self._lock:
+                    item.done = True
+
+    def _late(self) -> str:
+        if self._stop_at is not None and time.monotonic() >= self._stop_at:
+            return (
+                "the deliverer was closing (its client was closed, or the process exiting) and "
+                f"shutdown_time ({self.limits.shutdown_time:g}s) was up"
+            )
+        return f"total_time ({self.total_time:g}s) from the commit was up before they could be sent"
+
+    def _report(self, item: _Item, error: PublishError) -> None:
+        with self._lock:
+            if item.done:
+                return
+            item.done = True
+        report_undelivered(item.job_id, error, item.on_undelivered)
+
+    def _begin_close(self, stop_at: float) -> None:
+        with self._lock:
+            self._stop_at = stop_at if self._stop_at is None else min(stop_at, self._stop_at)
+            self._work.notify_all()
+
+    def _end_close(self) -> None:
+        assert self._stop_at is not None
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, self._stop_at - time.monotonic()) + 0.05)
+        with self._lock:
+            self._closed = True
+            left = [*self._queue, *self._sending]
+            self._queue.clear()
+            self._events = self._bytes = 0
+            for condition in (self._work, self._room, self._idle):
+                condition.notify_all()
+        for item in left:
+            self._report(item, PublishError(self._late(), item.events))
+
+
+def wait_all_delivered(timeout: float = 10.0) -> bool:
+    """Wait until every deliverer of this process has nothing queued or in flight (for tests).
+
+    False if ``timeout`` seconds passed first.
+    """
+    deadline = time.monotonic() + timeout
+    return all(deliverer.wait_delivered(max(0.0, deadline - time.monotonic())) for deliverer in list(_live))
+
+
+def _close_all_at_exit() -> None:
+    """Drain every deliverer of this process at once, each within its ``shutdown_time``."""
+    deliverers = list(_live)
+    now = time.monotonic()
+    for deliverer in deliverers:
+        deliverer._begin_close(now + deliverer.limits.shutdown_time)
+    for deliverer in deliverers:
+        deliverer._end_close()
+
+
+def _afresh_in_child() -> None:
+    for deliverer in list(_live):
+        deliverer._start_afresh()
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_afresh_in_child)

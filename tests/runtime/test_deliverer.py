@@ -67,7 +67,8 @@ class Reports:
             self.errors.append((time.monotonic(), error))
 
     def ids(self) -> list[str]:
-        return [e.data["id"] for _, error in self.errors for e in error.undelivered]
+        """The ids of every event reported lost: not delivered yet, or rejected by the API."""
+        return [e.data["id"] for _, error in self.errors for e in [*error.undelivered, *error.rejected]]
 
 
 def deliverer(url: str, **limits: float) -> Deliverer:

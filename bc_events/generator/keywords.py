@@ -24,6 +24,8 @@ UNTYPABLE: tuple[str, ...] = (
 UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 COMBINATORS = ("allOf", "anyOf", "oneOf")
 WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
+PAYLOAD_POSITION = re.compile(r"(?:/(?:allOf|anyOf|oneOf)/\d+|/(?:then|else))*")
+"""Pointers whose schema applies to the payload itself (the root, its combinators' branches)."""
 COMBINED = re.compile(r"/(?:allOf|anyOf|oneOf)/\d+$|/(?:then|else|if|not)$")
 NOT_ASSERTIONS = frozenset(
     {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "title", "description"}

@@ -37,23 +37,30 @@ class SchemaConverter(Conversion):
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self._references.target("#", scope, ""), scope)
+        return self._object_branches(self._references.payload(scope), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
-        """Event data is a JSON object: a root that also allows other values is typed by its objects."""
-        members = node.args if node.kind == "union" else (node,)
-        objects = [member for member in members if member.kind in ("object", "dict", "any")]
+        """Event data is a JSON object: a root that also allows other values is typed by its objects.
+
+        A root that says nothing about objects (``{}``, ``{minimum: 5}``, array keywords
+        only) is any object: ``Mapping[str, Any]``, as the runtime requires one.
+        """
+        if node.kind == "any":
+            return self.table.dict_of(node)
+        members = node.unnamed().args if node.unnamed().kind == "union" else (node,)
+        objects = [member for member in members if member.unnamed().kind in ("object", "dict", "any")]
         if not objects:
             raise self.error(scope, "", "no object satisfies the schema, and event data is a JSON object")
-        if len(objects) < len(members):
-            self.warn(
-                scope,
-                "",
-                "event data is a JSON object: the payload type keeps only the schema's object "
-                "branches (the runtime rejects any other value)",
-                scope.topic.schema,
-            )
-        return self.table.union(objects)
+        if len(objects) == len(members):
+            return node
+        self.warn(
+            scope,
+            "",
+            "event data is a JSON object: the payload type keeps only the schema's object "
+            "branches (the runtime rejects any other value)",
+            scope.topic.schema,
+        )
+        return self._object_branches(self.table.union(objects), scope)
 
     def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
@@ -137,6 +144,8 @@ class SchemaConverter(Conversion):
             ):
                 return self._untyped(["object"], schema, scope, pointer)
             if any(key in schema for key in ("items", "prefixItems", "additionalItems")):
+                if scope.payload and keywords.PAYLOAD_POSITION.fullmatch(pointer):
+                    return None  # event data is an object, which array keywords do not constrain
                 return self._untyped(["array"], schema, scope, pointer)
             return None
         names = declared if isinstance(declared, list) else [declared]
@@ -154,7 +163,8 @@ class SchemaConverter(Conversion):
         where the surrounding schema decides the type: the topic's root (event data is
         an object), a combinator's branch or a ``then``/``else``.
         """
-        if keywords.COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
+        root = not pointer and scope.payload
+        if keywords.COMBINED.search(pointer) or root or "enum" in schema or "const" in schema:
             return inferred
         self.warn(
             scope,

@@ -56,6 +56,10 @@ class TopicScope:
     anchors: dict[tuple[str, str], str] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     """Pointer of a schema with ``$id`` -> its absolute base URI."""
+    named_shells: set[str] = field(default_factory=set)
+    """Definitions that recur through a named alias although they look like a plain object."""
+    payload: bool = False
+    """Is the root being converted as the payload (an object), not as the target of a ``$ref: "#"``?"""
 
     @classmethod
     def of(cls, topic: Topic, prefix: str) -> TopicScope:

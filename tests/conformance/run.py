@@ -100,7 +100,9 @@ def run_suite(suite: Path, folder: Path) -> Results:
     (folder / "mypy.ini").write_text("[mypy]\n", "utf-8")
     for checker, errors in (("mypy", _mypy(folder)), ("pyright", _pyright(folder))):
         for module, calls in usages:
-            results.module_errors += [f"{checker}: {module}.py:{line}" for line in errors.get(f"{module}.py", [])]
+            results.module_errors += [
+                f"{checker}: {module}.py:{line}" for line in errors.get(f"{module}.py", [])
+            ]
             for number, message in errors.get(f"{module}_use.py", []):
                 if 0 <= number - _HEADER - 1 < len(calls):
                     calls[number - _HEADER - 1].errors.setdefault(checker, []).append(message)
@@ -188,8 +190,6 @@ def _write_usage(path: Path, module: str, calls: list[Call]) -> None:
     path.write_text("\n".join([*lines, ""]), "utf-8")
 
 
-
-
 def _mypy(folder: Path) -> dict[str, list[tuple[int, str]]]:
     flags = ("--strict", "--no-error-summary", "--show-error-codes", "--no-pretty", "--no-color-output")
     command = [str(BIN / "mypy"), *flags, "--config-file", "mypy.ini", "--cache-dir", ".mypy_cache", "."]
@@ -212,7 +212,9 @@ def _pyright(folder: Path) -> dict[str, list[tuple[int, str]]]:
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
-        raise RuntimeError(f"pyright failed to run:\n{result.stdout[-3000:]}{result.stderr[-3000:]}") from None
+        raise RuntimeError(
+            f"pyright failed to run:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        ) from None
     errors: dict[str, list[tuple[int, str]]] = {}
     for item in report["generalDiagnostics"]:
         if item["severity"] == "error":
@@ -248,4 +250,3 @@ def _keys(value: Any) -> set[str]:
         elif isinstance(node, list):
             stack.extend(node)
     return found
-

@@ -1,0 +1,14 @@
+from fidelity_gen import EventClient
+
+client = EventClient(None, "ShapesService")
+with client.service_session("job-1") as session:
+    session.listed_item({})
+    session.listed_item({"anything": [1, "a"]})
+    session.counted_item({"n": 1})
+    session.nested_item({"foo": False})
+    session.nested_item({"foo": {"foo": [1]}})
+    session.nested_item({"foo": {"bar": 1}})  # E
+    session.nested_item({"bar": 1})  # E
+    session.parsed_tree({"body": {"then": "x", "other": {"then": {"k": "v"}}}})
+    session.parsed_tree({"body": {"then": 1}})  # E
+    session.parsed_tree({"body": "text"})  # E

@@ -1,0 +1,82 @@
+"""Schemas the runtime accepts are typed at least as wide as they are: one test per construct.
+
+Each case once was refused, narrowed or crashed (issue: generator fidelity on the
+JSON-Schema-Test-Suite); the annotations are read back from the generated module
+with ``ast``.  ``schema_cases/fidelity*.yaml`` proves the same types with the checkers.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_schema import generate_for, typed_dicts
+
+
+def aliases(text: str) -> dict[str, str]:
+    """``Name: TypeAlias = ...`` of a module: name -> the aliased type (quotes removed)."""
+    found = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation) == "TypeAlias":
+            assert node.value is not None
+            value = node.value
+            found[ast.unparse(node.target)] = (
+                value.value if isinstance(value, ast.Constant) else ast.unparse(value)
+            )
+    return found
+
+
+OBJECTLESS_ROOTS = {
+    "empty": {},
+    "a_number_keyword": {"minimum": 5},
+    "items": {"items": {"type": "integer"}},
+    "array_keywords": {"items": [{"type": "integer"}], "additionalItems": False, "uniqueItems": True},
+    "prefix_items": {"$schema": "https://json-schema.org/draft/2020-12/schema", "prefixItems": [{}]},
+    "array_keywords_in_allof": {"allOf": [{"items": {"type": "integer"}}, {"minItems": 2}]},
+}
+
+
+@pytest.mark.parametrize("schema", OBJECTLESS_ROOTS.values(), ids=OBJECTLESS_ROOTS)
+def test_a_root_that_says_nothing_about_objects_is_any_object(tmp_path: Path, schema: dict[str, Any]) -> None:
+    text, _ = generate_for(tmp_path, schema)
+    assert aliases(text)["TestCreatedData"] == "Mapping[str, Any]"
+
+
+def test_a_ref_to_the_root_inside_the_schema_is_the_root_as_a_value(tmp_path: Path) -> None:
+    """``{"foo": false}`` is valid: ``$ref: "#"`` allows what the root allows, not only objects."""
+    schema = {"properties": {"foo": {"$ref": "#"}}, "additionalProperties": False}
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {"foo": "NotRequired[TestCreated]"}
+    assert aliases(text)["TestCreated"] == "TestCreatedData | list[Any] | str | float | bool | None"
+    assert any("object keywords without `type`" in warning for warning in warnings)
+
+
+def test_a_typed_root_referenced_inside_is_its_own_type(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"child": {"$ref": "#"}, "name": {"type": "string"}}}
+    text, _ = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "child": "NotRequired[TestCreatedData]",
+        "name": "NotRequired[str]",
+    }
+
+
+def test_recursion_through_a_union_and_additional_properties_is_a_recursive_alias(tmp_path: Path) -> None:
+    """Once an ``AssertionError``: the definition looked like a plain object and became a mapping."""
+    schema = {
+        "type": "object",
+        "properties": {"body": {"$ref": "#/definitions/node"}},
+        "definitions": {
+            "value": {"oneOf": [{"$ref": "#/definitions/node"}, {"type": "string"}]},
+            "node": {
+                "type": "object",
+                "properties": {"then": {"$ref": "#/definitions/value"}},
+                "additionalProperties": {"$ref": "#/definitions/value"},
+            },
+        },
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {"body": "NotRequired[Node]"}
+    assert aliases(text)["Node"] == "Mapping[str, Node | str]"
+    assert any("properties next to an additionalProperties schema" in warning for warning in warnings)

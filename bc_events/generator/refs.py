@@ -72,7 +72,8 @@ class References:
         finally:
             scope.payload = previous
         if ref != "#" and keywords.is_enumeration(node) and node.named is None:
-            node = self._conversion.table.named(node, scope.definition_hints(ref))  # `Currency = Literal[...]`
+            # `Currency = Literal[...]`, importable
+            node = self._conversion.table.named(node, scope.definition_hints(ref))
         if key:
             self._cache[key] = node
         return node

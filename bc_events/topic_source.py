@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bc_events.drafts import draft_of, unknown_draft_message
+from bc_events.schema.pointer import parse_pointer
 
 KeyLines = dict[str, int]
 """Line (1-based) of each key of one topic mapping, plus ``""`` for the topic itself."""
@@ -106,7 +107,7 @@ class SourceMap:
 
 def pointer_steps(pointer: str) -> list[str]:
     """The steps of a JSON pointer: ``/properties/a~1b`` -> ``["properties", "a/b"]``."""
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
+    return list(parse_pointer(pointer))
 
 
 def _child_index(node: Any, step: Any) -> int | None:

@@ -76,12 +76,6 @@ def field_doc(schema: Any) -> str:
     return "\n\n".join(part.strip() for part in parts if part.strip())
 
 
-def siblings_apply(root: Mapping[str, Any]) -> bool:
-    """Do keywords beside ``$ref`` apply?  From 2019-09 on (no ``$schema``: draft 7, as the runtime)."""
-    declared = root.get("$schema")
-    return isinstance(declared, str) and ("2019-09" in declared or "2020-12" in declared)
-
-
 def literal_int(value: float) -> bool:
     """Can ``value`` be an integer ``Literal`` both checkers accept?"""
     if isinstance(value, float) and not value.is_integer():

@@ -16,6 +16,7 @@ from bc_events.generator import keywords
 from bc_events.generator.conversion import Conversion
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.scope import TopicScope
+from bc_events.schema import parse_pointer
 
 
 class References:
@@ -31,7 +32,7 @@ class References:
         """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
         target = self.ref(schema["$ref"], scope, pointer)
         siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
-        if not siblings or not keywords.siblings_apply(scope.topic.schema):
+        if not siblings or not scope.resolver.dialect_at(parse_pointer(pointer)).ref_siblings_apply:
             return target
         node = self._conversion.convert(siblings, scope, hints, pointer)
         return self._conversion.intersect(target, node, scope, pointer, hints)

@@ -80,3 +80,29 @@ def test_recursion_through_a_union_and_additional_properties_is_a_recursive_alia
     assert typed_dicts(text)["TestCreatedData"] == {"body": "NotRequired[Node]"}
     assert aliases(text)["Node"] == "Mapping[str, Node | str]"
     assert any("properties next to an additionalProperties schema" in warning for warning in warnings)
+
+
+BASES = {
+    "urn_root_id": {
+        "$id": "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed",
+        "properties": {"x": {"$ref": "#/definitions/bar"}},
+        "definitions": {"bar": {"type": "string"}},
+    },
+    "ref_through_the_urn": {
+        "$id": "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed",
+        "properties": {"x": {"$ref": "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed#/definitions/bar"}},
+        "definitions": {"bar": {"type": "string"}},
+    },
+    "draft4_id_is_a_base": {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "id": "http://example.com/root.json",
+        "properties": {"x": {"$ref": "item.json"}},
+        "definitions": {"item": {"id": "item.json", "type": "string"}},
+    },
+}
+
+
+@pytest.mark.parametrize("schema", BASES.values(), ids=BASES)
+def test_references_resolve_from_urn_and_draft4_bases(tmp_path: Path, schema: dict[str, Any]) -> None:
+    text, _ = generate_for(tmp_path, {"type": "object", **schema})
+    assert typed_dicts(text)["TestCreatedData"] == {"x": "NotRequired[str]"}

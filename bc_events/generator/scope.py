@@ -90,7 +90,9 @@ class TopicScope:
                 if reference.keyword != "$ref":
                     continue
                 target = self.resolve(reference.value, format_pointer(reference.path))
-                for depth in range(len(reference.path) + 1) if target is not None else ():
+                if target is None:
+                    continue
+                for depth in range(len(reference.path) + 1):
                     self.inside.setdefault("#" + format_pointer(reference.path[:depth]), []).append(target)
         return self.inside.get(ref, [])
 

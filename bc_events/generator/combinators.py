@@ -43,7 +43,57 @@ def union_branches(
             "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
             branches,
         )
+    if keyword == "anyOf":  # oneOf: a value matching two branches is invalid, so the union is right
+        nodes = _one_object(conv, nodes, scope, hints, f"{pointer}/{keyword}", branches)
     return conv.table.union(_one_list(conv, nodes, scope, f"{pointer}/{keyword}", branches))
+
+
+def _one_object(
+    conv: Conversion, nodes: list[TypeNode], scope: TopicScope, hints: Hints, pointer: str, branches: Any
+) -> list[TypeNode]:
+    """Object branches one value may match together become one TypedDict of all their keys.
+
+    ``{"foo": "a", "bar": 2}`` matches both ``{required: [foo]}`` and ``{required:
+    [bar]}``, and neither TypedDict of the union (TypedDicts are closed).  The merged
+    TypedDict requires a key only where every branch does; a key gets the union
+    of its types in the branches that declare it.  Provably disjoint branches (a
+    ``const`` discriminator) stay a union: exact.
+    """
+    objects = [node for node in nodes if node.unnamed().obj is not None and not _pending(node)]
+    if len(objects) < 2 or not may_overlap(objects):
+        return nodes
+    conv.warn(
+        scope,
+        pointer,
+        "object branches a value may match together are typed as one TypedDict of all their keys "
+        "(wider: keys some branches do not require are NotRequired; which branch matches is "
+        "checked at run time)",
+        branches,
+    )
+    declared: dict[str, list[Field]] = {}
+    for node in objects:
+        obj = node.unnamed().obj
+        assert obj is not None
+        for item in obj.fields:
+            declared.setdefault(item.key, []).append(item)
+    fields = [
+        Field(
+            key,
+            conv.table.union(item.type for item in items),
+            len(items) == len(objects) and all(item.required for item in items),
+            next((item.description for item in items if item.description), ""),
+        )
+        for key, items in declared.items()
+    ]
+    merged = conv.table.object(fields, "", False, hints)
+    first = nodes.index(objects[0])
+    rest = [node for node in nodes if node not in objects]
+    return [*rest[:first], merged, *rest[first:]]
+
+
+def _pending(node: TypeNode) -> bool:
+    obj = node.unnamed().obj
+    return node.unnamed().kind == "named" or (obj is not None and obj.pending)
 
 
 def _one_list(

@@ -106,3 +106,29 @@ BASES = {
 def test_references_resolve_from_urn_and_draft4_bases(tmp_path: Path, schema: dict[str, Any]) -> None:
     text, _ = generate_for(tmp_path, {"type": "object", **schema})
     assert typed_dicts(text)["TestCreatedData"] == {"x": "NotRequired[str]"}
+
+
+def test_any_of_objects_a_value_may_match_together_is_one_typed_dict(tmp_path: Path) -> None:
+    """``{"foo": "baz", "bar": 2}`` matches both branches: it must type-check."""
+    schema = {
+        "anyOf": [
+            {"properties": {"bar": {"type": "integer"}}, "required": ["bar"]},
+            {"properties": {"foo": {"type": "string"}, "bar": {"type": "number"}}, "required": ["foo"]},
+        ]
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {"bar": "NotRequired[float]", "foo": "NotRequired[str]"}
+    assert any("typed as one TypedDict of all their keys" in warning for warning in warnings)
+
+
+def test_any_of_disjoint_objects_stays_a_union(tmp_path: Path) -> None:
+    kind = {"type": "string"}
+    schema = {
+        "anyOf": [
+            {"properties": {"kind": {**kind, "const": "a"}, "a": kind}, "required": ["kind"]},
+            {"properties": {"kind": {**kind, "const": "b"}, "b": kind}, "required": ["kind"]},
+        ]
+    }
+    types = typed_dicts(generate_for(tmp_path, schema)[0])
+    assert types["TestCreatedOption1"] == {"kind": "Literal['a']", "a": "NotRequired[str]"}
+    assert types["TestCreatedOption2"] == {"kind": "Literal['b']", "b": "NotRequired[str]"}

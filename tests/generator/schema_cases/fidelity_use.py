@@ -12,3 +12,7 @@ with client.service_session("job-1") as session:
     session.parsed_tree({"body": {"then": "x", "other": {"then": {"k": "v"}}}})
     session.parsed_tree({"body": {"then": 1}})  # E
     session.parsed_tree({"body": "text"})  # E
+    session.matched_item({"bar": 2})
+    session.matched_item({"foo": "baz"})
+    session.matched_item({"foo": "baz", "bar": 2})
+    session.matched_item({"foo": 2, "bar": "quux"})  # E

@@ -44,11 +44,11 @@ def union_branches(
             branches,
         )
     if keyword == "anyOf":  # oneOf: a value matching two branches is invalid, so the union is right
-        nodes = _one_object(conv, nodes, scope, hints, f"{pointer}/{keyword}", branches)
+        nodes = one_object(conv, nodes, scope, hints, f"{pointer}/{keyword}", branches)
     return conv.table.union(_one_list(conv, nodes, scope, f"{pointer}/{keyword}", branches))
 
 
-def _one_object(
+def one_object(
     conv: Conversion, nodes: list[TypeNode], scope: TopicScope, hints: Hints, pointer: str, branches: Any
 ) -> list[TypeNode]:
     """Object branches one value may match together become one TypedDict of all their keys.

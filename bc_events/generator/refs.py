@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bc_events.generator import keywords
-from bc_events.generator.conversion import Conversion
+from bc_events.generator.combinators import one_object
+from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.scope import TopicScope
-from bc_events.schema import parse_pointer
+from bc_events.schema import Path, format_pointer, parse_pointer, walk
 
 
 class References:
@@ -36,6 +37,46 @@ class References:
             return target
         node = self._conversion.convert(siblings, scope, hints, pointer)
         return self._conversion.intersect(target, node, scope, pointer, hints)
+
+    def dynamic(
+        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """``$dynamicRef``/``$recursiveRef``: the union of every schema it may lead to, with a warning.
+
+        Where a dynamic reference lands depends on the schemas that refer to this
+        one at run time; the union of its static target and of every schema holding
+        a matching ``$dynamicAnchor`` (``$recursiveAnchor: true``) is never narrower.
+        """
+        value = schema[keyword]
+        candidates = [scope.resolve(value, pointer)] if isinstance(value, str) else []
+        for path in _dynamic_targets(scope, keyword, value):
+            candidates.append(scope.resolve("#" + format_pointer(path), ""))
+        targets = list(dict.fromkeys(target for target in candidates if target is not None))
+        if not targets:
+            raise self._conversion.error(
+                scope, pointer, f"unknown {keyword} {value!r}: it leads to no place in the topic's schema"
+            )
+        self._conversion.warn(
+            scope,
+            pointer,
+            f"{keyword} is typed as the union of every schema it may resolve to (wider: which one "
+            "applies depends on the schema that refers to this one, checked at run time)",
+            schema,
+        )
+        nodes = [self.target(target, scope, pointer) for target in targets]
+        siblings = {key: item for key, item in schema.items() if key not in keywords.NOT_ASSERTIONS}
+        siblings.pop(keyword)
+        if siblings:  # each candidate with the siblings, before `Any` absorbs the other candidates
+            rest = self._conversion.convert(siblings, scope, hints, pointer)
+            met = []
+            for node in nodes:
+                try:
+                    met.append(self._conversion.intersect(rest, node, scope, pointer, hints))
+                except Unsatisfiable:
+                    continue  # a candidate no value matches together with the siblings
+            nodes = met or [rest]
+        nodes = one_object(self._conversion, nodes, scope, hints, pointer, schema)
+        return self._conversion.table.union(nodes)
 
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
         """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
@@ -114,6 +155,18 @@ class References:
             shell = table.shell(hints) if plain else table.named_shell(hints)
             scope.in_progress[slot] = shell
         return shell
+
+
+def _dynamic_targets(scope: TopicScope, keyword: str, value: Any) -> list[Path]:
+    """Paths of the schemas a dynamic reference may land on besides its static target."""
+    if keyword == "$dynamicRef":
+        name = value.partition("#")[2] if isinstance(value, str) else ""
+        return [target.path for target in scope.resolver.dynamic_anchors(name)] if name else []
+    return [
+        site.path
+        for site in walk(scope.topic.schema, scope.resolver.dialect)
+        if isinstance(site.node, Mapping) and site.node.get("$recursiveAnchor") is True
+    ]
 
 
 def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:

@@ -24,6 +24,7 @@ from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.refs import References
 from bc_events.generator.scope import TopicScope
 from bc_events.generator.typetable import TypeTable
+from bc_events.schema import parse_pointer
 from bc_events.topics import Topic
 
 
@@ -75,6 +76,10 @@ class SchemaConverter(Conversion):
             )
         if "$ref" in schema:
             return self._references.with_siblings(schema, scope, hints, pointer)
+        order = scope.resolver.dialect_at(parse_pointer(pointer)).order
+        for keyword, draft in (("$dynamicRef", 2020), ("$recursiveRef", 2019)):
+            if keyword in schema and order == draft:
+                return self._references.dynamic(schema, keyword, scope, hints, pointer)
         ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(

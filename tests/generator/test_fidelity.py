@@ -132,3 +132,39 @@ def test_any_of_disjoint_objects_stays_a_union(tmp_path: Path) -> None:
     types = typed_dicts(generate_for(tmp_path, schema)[0])
     assert types["TestCreatedOption1"] == {"kind": "Literal['a']", "a": "NotRequired[str]"}
     assert types["TestCreatedOption2"] == {"kind": "Literal['b']", "b": "NotRequired[str]"}
+
+
+DYNAMIC = {
+    "dynamic_ref": {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.com/derived",
+        "$ref": "./base",
+        "$defs": {
+            "derived": {"$dynamicAnchor": "addons", "properties": {"bar": {"type": "string"}}},
+            "base": {
+                "$id": "./base",
+                "properties": {"foo": {"type": "string"}},
+                "$dynamicRef": "#addons",
+                "$defs": {"defaultAddons": {"$dynamicAnchor": "addons"}},
+            },
+        },
+    },
+    "recursive_ref": {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$recursiveAnchor": True,
+        "type": "object",
+        "properties": {"foo": {"type": "string"}, "child": {"$recursiveRef": "#"}},
+    },
+}
+
+
+@pytest.mark.parametrize("name", DYNAMIC)
+def test_dynamic_references_widen_with_a_warning(tmp_path: Path, name: str) -> None:
+    text, warnings = generate_for(tmp_path, DYNAMIC[name])
+    keyword = "$dynamicRef" if name == "dynamic_ref" else "$recursiveRef"
+    assert any(f"{keyword} is typed as the union of every schema" in warning for warning in warnings)
+    types = typed_dicts(text)
+    if name == "dynamic_ref":  # the keys of every candidate: {"foo": ..., "bar": ...} type-checks
+        assert {"foo": "NotRequired[str]", "bar": "NotRequired[str]"} in types.values()
+    else:
+        assert types["TestCreatedData"] == {"foo": "NotRequired[str]", "child": "NotRequired[TestCreatedData]"}

@@ -16,3 +16,5 @@ with client.service_session("job-1") as session:
     session.matched_item({"foo": "baz"})
     session.matched_item({"foo": "baz", "bar": 2})
     session.matched_item({"foo": 2, "bar": "quux"})  # E
+    session.extended_item({"foo": "a", "bar": "b"})
+    session.extended_item({"foo": 1})  # E

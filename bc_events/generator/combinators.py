@@ -1,10 +1,9 @@
-"""Combinators: ``allOf`` as an intersection, ``anyOf``/``oneOf`` as unions, ``then``/``else`` keys.
+"""Combinators: ``allOf`` as an intersection, ``anyOf``/``oneOf`` as unions.
 
 ``allOf`` merges objects into one TypedDict (``merge.py``), never class
 inheritance.  A union branch no value can match is dropped (exact); branches
 that may overlap, and arrays in several branches, are typed wider with a
-warning.  Which conditional branch applies is decided at run time, so the keys
-they declare become optional keys.
+warning.  Which conditional branch applies is decided at run time (``conditionals``).
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bc_events.generator import conditionals
 from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.merge import may_overlap
 from bc_events.generator.model import Field, Hints, TypeNode
-from bc_events.generator.naming import pascal_case
-from bc_events.generator.scope import TopicScope, escape_pointer
+from bc_events.generator.scope import TopicScope
 
 
 def union_branches(
@@ -123,10 +122,15 @@ def all_of(
     if not isinstance(branches, list) or not branches:
         raise conv.error(scope, pointer, "allOf must be a non-empty list of schemas")
     result = base
+    declared: dict[str, list[TypeNode]] = {}
     for index, branch in enumerate(branches):
-        node = conv.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
+        where = f"{pointer}/allOf/{index}"
+        if conditionals.is_conditional(branch):  # its keys apply only if its `if` holds: not merged
+            conditionals.declared_keys(conv, branch, scope, hints, where, declared)
+            branch = conditionals.unconditional(branch)
+        node = conv.convert(branch, scope, hints.child(f"Part{index + 1}"), where)
         result = conv.intersect(result, node, scope, f"{pointer}/allOf", hints)
-    return result
+    return conditionals.optional_keys(conv, result, declared, hints)
 
 
 def open_sibling(
@@ -146,44 +150,3 @@ def open_sibling(
         schema,
     )
     return conv.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
-
-
-def conditional_keys(
-    conv: Conversion,
-    schema: Mapping[str, Any],
-    result: TypeNode,
-    scope: TopicScope,
-    hints: Hints,
-    pointer: str,
-) -> TypeNode:
-    """Keys declared under ``then``/``else`` are optional keys of the union of their types.
-
-    Which branch applies is decided at run time; leaving the keys out would reject
-    every payload that uses them (narrower than the schema, which is never allowed).
-    """
-    declared: dict[str, list[TypeNode]] = {}
-    for keyword in ("then", "else"):
-        branch = schema.get(keyword)
-        properties = branch.get("properties") if isinstance(branch, Mapping) else None
-        for key, value in properties.items() if isinstance(properties, Mapping) else ():
-            where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
-            declared.setdefault(str(key), []).append(
-                conv.convert(value, scope, hints.child(pascal_case(str(key))), where)
-            )
-    conv.warn(
-        scope,
-        pointer,
-        "then/else: the keys they declare are typed as optional keys (the union of their types "
-        "in both branches); the conditions and what they require are checked at run time (wider)",
-        schema,
-    )
-    if result.kind == "any" and declared:
-        result = conv.table.object((), "", False, hints)
-    if result.obj is None or not declared:
-        return result
-    known = result.obj.field_map()
-    extra = [
-        Field(key, conv.table.union(types), False) for key, types in declared.items() if key not in known
-    ]
-    obj = result.obj
-    return conv.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)

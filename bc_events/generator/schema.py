@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bc_events.generator import combinators, keywords
+from bc_events.generator import combinators, conditionals, keywords
 from bc_events.generator.containers import array_type, object_type
 from bc_events.generator.conversion import Conversion, Warn
 from bc_events.generator.enums import enum_type
@@ -100,8 +100,8 @@ class SchemaConverter(Conversion):
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
             self._nullable_has_no_effect(schema, scope, pointer)
-        if "then" in schema or "else" in schema:
-            result = combinators.conditional_keys(self, schema, result, scope, hints, pointer)
+        if conditionals.is_conditional(schema):
+            result = conditionals.conditional_keys(self, schema, result, scope, hints, pointer)
         return result
 
     def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:

@@ -167,4 +167,64 @@ def test_dynamic_references_widen_with_a_warning(tmp_path: Path, name: str) -> N
     if name == "dynamic_ref":  # the keys of every candidate: {"foo": ..., "bar": ...} type-checks
         assert {"foo": "NotRequired[str]", "bar": "NotRequired[str]"} in types.values()
     else:
-        assert types["TestCreatedData"] == {"foo": "NotRequired[str]", "child": "NotRequired[TestCreatedData]"}
+        assert types["TestCreatedData"] == {
+            "foo": "NotRequired[str]",
+            "child": "NotRequired[TestCreatedData]",
+        }
+
+
+def _field(kind: str, shape: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "if": {"properties": {"type": {"const": kind}}},
+        "then": {"properties": {"attributes": {"type": "object", "properties": shape}}},
+    }
+
+
+def test_an_all_of_of_if_then_pairs_is_not_merged_as_if_every_then_held(tmp_path: Path) -> None:
+    """Once "property 'attributes' has conflicting types in two branches": each then is conditional."""
+    schema = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": ["dropdown", "input"]}},
+        "allOf": [
+            _field("dropdown", {"options": {"type": "array", "items": {"type": "string"}}}),
+            _field("input", {"options": {"type": "string"}}),
+        ],
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    types = typed_dicts(text)
+    attributes = types["TestCreatedData"]["attributes"]
+    assert attributes.startswith("NotRequired[")
+    shapes = sorted(types[name]["options"] for name in attributes[12:-1].split(" | "))
+    assert shapes == ["NotRequired[list[str]]", "NotRequired[str]"]
+    assert any("then/else: the keys they declare are typed as optional keys" in w for w in warnings)
+
+
+def test_keys_of_dependent_schemas_and_of_if_are_optional_keys(tmp_path: Path) -> None:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"foo": {"type": "integer"}},
+        "dependentSchemas": {"foo": {"properties": {"bar": {"type": "string"}}}},
+        "if": {"properties": {"kind": {"const": "x"}}},
+        "then": {"required": ["foo"]},
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert typed_dicts(text)["TestCreatedData"] == {
+        "foo": "NotRequired[int]",
+        "kind": "NotRequired[Literal['x']]",
+        "bar": "NotRequired[str]",
+    }
+    assert any("the keys dependent schemas declare are typed as optional keys" in w for w in warnings)
+
+
+def test_schema_dependencies_of_draft_7_declare_keys_too(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"foo": {}},
+        "dependencies": {"foo": {"properties": {"bar": {"type": "string"}}}, "baz": ["foo"]},
+    }
+    assert typed_dicts(generate_for(tmp_path, schema)[0])["TestCreatedData"] == {
+        "foo": "NotRequired[Any]",
+        "bar": "NotRequired[str]",
+    }

@@ -18,3 +18,7 @@ with client.service_session("job-1") as session:
     session.matched_item({"foo": 2, "bar": "quux"})  # E
     session.extended_item({"foo": "a", "bar": "b"})
     session.extended_item({"foo": 1})  # E
+    session.configured_field({"type": "dropdown", "attributes": {"options": ["a", "b"]}})
+    session.configured_field({"type": "input", "attributes": {"options": "free"}})
+    session.configured_field({"type": "other"})  # E
+    session.configured_field({"type": "input", "attributes": {"options": 3}})  # E

@@ -59,6 +59,17 @@ def one_object(
     ``const`` discriminator) stay a union: exact.
     """
     objects = [node for node in nodes if node.unnamed().obj is not None and not _pending(node)]
+    pending = [node for node in nodes if _pending(node)]
+    if pending and len(objects) + len(pending) >= 2 and may_overlap([*objects, *pending]):
+        # A definition still being converted (recursion) cannot be merged: any object is wider.
+        conv.warn(
+            scope,
+            pointer,
+            "object branches a value may match together, one of them recursive: typed with "
+            "Mapping[str, Any] beside them (wider)",
+            branches,
+        )
+        return [*nodes, conv.table.dict_of(conv.table.prim("any"))]
     if len(objects) < 2 or not may_overlap(objects):
         return nodes
     conv.warn(

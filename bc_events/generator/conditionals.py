@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bc_events.generator.conversion import Conversion
+from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.model import Field, Hints, TypeNode
-from bc_events.generator.naming import pascal_case
 from bc_events.generator.scope import TopicScope, escape_pointer
 
 CONDITIONAL = ("if", "then", "else", "dependentSchemas")
@@ -60,13 +59,13 @@ def declared_keys(
     parts += [(f"dependencies/{escape_pointer(key)}", value) for key, value in _dependencies(schema).items()]
     dependent = False
     for where, branch in parts:
-        properties = branch.get("properties") if isinstance(branch, Mapping) else None
-        for key, value in properties.items() if isinstance(properties, Mapping) else ():
-            dependent = dependent or where.startswith("depend")
-            at = f"{pointer}/{where}/properties/{escape_pointer(str(key))}"
-            declared.setdefault(str(key), []).append(
-                conv.convert(value, scope, hints.child(pascal_case(str(key))), at)
-            )
+        for item in _fields_of(conv, branch, scope, hints, f"{pointer}/{where}"):
+            if where == "if" or where.startswith("depend"):
+                # `if` tests a key without constraining it; a dependent schema constrains it only
+                # while its trigger is present: either way any value may stand there.
+                dependent = dependent or where != "if"
+                declared.setdefault(item.key, []).append(conv.table.prim("any"))
+            declared.setdefault(item.key, []).append(item.type)
     if "then" in schema or "else" in schema:
         conv.warn(
             scope,
@@ -113,6 +112,23 @@ def conditional_keys(
     declared: dict[str, list[TypeNode]] = {}
     declared_keys(conv, schema, scope, hints, pointer, declared)
     return optional_keys(conv, result, declared, hints)
+
+
+def _fields_of(
+    conv: Conversion, branch: Any, scope: TopicScope, hints: Hints, pointer: str
+) -> tuple[Field, ...]:
+    """The keys a conditional branch declares, as converted (a ``$ref`` to an object counts too)."""
+    if not isinstance(branch, Mapping) or not any(key in branch for key in ("properties", "$ref", "allOf")):
+        return ()
+    if "type" not in branch and "$ref" not in branch:  # it applies to the object: no need to widen
+        branch = {**branch, "type": "object"}
+    try:
+        node = conv.convert(branch, scope, hints, pointer).unnamed()
+    except Unsatisfiable:
+        return ()  # no value matches the branch: it declares nothing a payload can use
+    members = node.args if node.kind == "union" else (node,)
+    objects = [member.unnamed().obj for member in members]
+    return tuple(item for obj in objects if obj is not None and not obj.pending for item in obj.fields)
 
 
 def _dependencies(schema: Mapping[str, Any]) -> dict[str, Any]:

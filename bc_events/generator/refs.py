@@ -17,7 +17,7 @@ from bc_events.generator.combinators import one_object
 from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.scope import TopicScope
-from bc_events.schema import Path, format_pointer, parse_pointer, walk
+from bc_events.schema import parse_pointer
 
 
 class References:
@@ -48,10 +48,7 @@ class References:
         a matching ``$dynamicAnchor`` (``$recursiveAnchor: true``) is never narrower.
         """
         value = schema[keyword]
-        candidates = [scope.resolve(value, pointer)] if isinstance(value, str) else []
-        for path in _dynamic_targets(scope, keyword, value):
-            candidates.append(scope.resolve("#" + format_pointer(path), ""))
-        targets = list(dict.fromkeys(target for target in candidates if target is not None))
+        targets = scope.dynamic_targets(keyword, value, pointer)
         if not targets:
             raise self._conversion.error(
                 scope, pointer, f"unknown {keyword} {value!r}: it leads to no place in the topic's schema"
@@ -155,18 +152,6 @@ class References:
             shell = table.shell(hints) if plain else table.named_shell(hints)
             scope.in_progress[slot] = shell
         return shell
-
-
-def _dynamic_targets(scope: TopicScope, keyword: str, value: Any) -> list[Path]:
-    """Paths of the schemas a dynamic reference may land on besides its static target."""
-    if keyword == "$dynamicRef":
-        name = value.partition("#")[2] if isinstance(value, str) else ""
-        return [target.path for target in scope.resolver.dynamic_anchors(name)] if name else []
-    return [
-        site.path
-        for site in walk(scope.topic.schema, scope.resolver.dialect)
-        if isinstance(site.node, Mapping) and site.node.get("$recursiveAnchor") is True
-    ]
 
 
 def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:

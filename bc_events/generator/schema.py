@@ -48,7 +48,7 @@ class SchemaConverter(Conversion):
         """
         if node.kind == "any":
             return self.table.dict_of(node)
-        members = node.unnamed().args if node.unnamed().kind == "union" else (node,)
+        members = _members(node)
         objects = [member for member in members if member.unnamed().kind in ("object", "dict", "any")]
         if not objects:
             raise self.error(scope, "", "no object satisfies the schema, and event data is a JSON object")
@@ -179,3 +179,21 @@ class SchemaConverter(Conversion):
             schema,
         )
         return ["object", "array", "string", "number", "boolean", "null"]
+
+
+def _members(node: TypeNode) -> list[TypeNode]:
+    """The members of a union, through named aliases of unions (``Expr = Leaf | And``)."""
+    found: list[TypeNode] = []
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        inner = current.unnamed()
+        if inner.kind == "union":
+            stack.extend(reversed(inner.args))
+        else:
+            found.append(current)
+    return found

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.naming import pascal_case
-from bc_events.schema import Resolver, UnresolvableRef, format_pointer, parse_pointer
+from bc_events.schema import Resolver, UnresolvableRef, format_pointer, parse_pointer, walk
 from bc_events.topics import Topic
 
 
@@ -63,6 +64,21 @@ class TopicScope:
         self.definitions[target.pointer] = target.node
         return target.pointer
 
+    def dynamic_targets(self, keyword: str, value: Any, at: str) -> list[str]:
+        """Where a ``$dynamicRef``/``$recursiveRef`` may land: its static target, then every matching anchor."""
+        found = [self.resolve(value, at)] if isinstance(value, str) else []
+        if keyword == "$dynamicRef":
+            name = value.partition("#")[2] if isinstance(value, str) else ""
+            paths = [target.path for target in self.resolver.dynamic_anchors(name)] if name else []
+        else:
+            paths = [
+                site.path
+                for site in walk(self.topic.schema, self.resolver.dialect)
+                if isinstance(site.node, Mapping) and site.node.get("$recursiveAnchor") is True
+            ]
+        found += [self.resolve("#" + format_pointer(path), "") for path in paths]
+        return list(dict.fromkeys(target for target in found if target is not None))
+
     def definition_hints(self, ref: str) -> Hints:
         """Names for ``ref``: its last segment, then prefixed with the topic; ``#`` is the payload."""
         if ref == "#":
@@ -87,13 +103,14 @@ class TopicScope:
         if self.inside is None:
             self.inside = {}
             for reference in self.resolver.references():
-                if reference.keyword != "$ref":
-                    continue
-                target = self.resolve(reference.value, format_pointer(reference.path))
-                if target is None:
-                    continue
+                at = format_pointer(reference.path)
+                if reference.keyword == "$ref":
+                    target = self.resolve(reference.value, at)
+                    targets = [] if target is None else [target]
+                else:  # where a dynamic reference may land is part of what it means
+                    targets = self.dynamic_targets(reference.keyword, reference.value, at)
                 for depth in range(len(reference.path) + 1):
-                    self.inside.setdefault("#" + format_pointer(reference.path[:depth]), []).append(target)
+                    self.inside.setdefault("#" + format_pointer(reference.path[:depth]), []).extend(targets)
         return self.inside.get(ref, [])
 
     def _text(self, ref: str) -> str:

@@ -212,8 +212,8 @@ def test_keys_of_dependent_schemas_and_of_if_are_optional_keys(tmp_path: Path) -
     text, warnings = generate_for(tmp_path, schema)
     assert typed_dicts(text)["TestCreatedData"] == {
         "foo": "NotRequired[int]",
-        "kind": "NotRequired[Literal['x']]",
-        "bar": "NotRequired[str]",
+        "kind": "NotRequired[Any]",
+        "bar": "NotRequired[Any]",
     }
     assert any("the keys dependent schemas declare are typed as optional keys" in w for w in warnings)
 
@@ -226,5 +226,5 @@ def test_schema_dependencies_of_draft_7_declare_keys_too(tmp_path: Path) -> None
     }
     assert typed_dicts(generate_for(tmp_path, schema)[0])["TestCreatedData"] == {
         "foo": "NotRequired[Any]",
-        "bar": "NotRequired[str]",
+        "bar": "NotRequired[Any]",
     }

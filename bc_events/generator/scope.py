@@ -65,7 +65,7 @@ class TopicScope:
         return target.pointer
 
     def dynamic_targets(self, keyword: str, value: Any, at: str) -> list[str]:
-        """Where a ``$dynamicRef``/``$recursiveRef`` may land: its static target, then every matching anchor."""
+        """Where a ``$dynamicRef`` (``$recursiveRef``) may land: its static target, then each anchor."""
         found = [self.resolve(value, at)] if isinstance(value, str) else []
         if keyword == "$dynamicRef":
             name = value.partition("#")[2] if isinstance(value, str) else ""

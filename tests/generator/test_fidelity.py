@@ -228,3 +228,17 @@ def test_schema_dependencies_of_draft_7_declare_keys_too(tmp_path: Path) -> None
         "foo": "NotRequired[Any]",
         "bar": "NotRequired[Any]",
     }
+
+
+def test_pattern_properties_in_an_all_of_branch_survive_the_merge(tmp_path: Path) -> None:
+    """Keys matching the branch's pattern stay valid: the merge is a mapping, not the TypedDict alone."""
+    schema = {
+        "type": "object",
+        "properties": {"foo": {"type": "boolean"}},
+        "allOf": [
+            {"patternProperties": {"^x-": {"type": "integer"}}, "additionalProperties": {"type": "string"}}
+        ],
+    }
+    text, warnings = generate_for(tmp_path, schema)
+    assert aliases(text)["TestCreatedData"] == "Mapping[str, bool | int | str]"
+    assert any("allOf with patternProperties" in warning for warning in warnings)

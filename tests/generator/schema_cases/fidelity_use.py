@@ -22,3 +22,5 @@ with client.service_session("job-1") as session:
     session.configured_field({"type": "input", "attributes": {"options": "free"}})
     session.configured_field({"type": "other"})  # E
     session.configured_field({"type": "input", "attributes": {"options": 3}})  # E
+    session.tagged_item({"x-count": 3, "note": "n"})
+    session.tagged_item({"x-count": [3]})  # E

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bc_events.drafts import draft_of, unknown_draft_message
 from bc_events.schema.pointer import parse_pointer
 
 KeyLines = dict[str, int]
@@ -135,7 +134,6 @@ class Recorder:
         self.topic_lines: list[KeyLines] = []
         self.problems: list[Finding] = []
         self._expansion = 0
-        self._dialects: list[tuple[Any, int, int | None]] = []
         self._plain_values: list[tuple[Any, str, str, Any, int, int | None]] = []
 
     def duplicate_key(self, written: str, first: int | None, line: int, topic: int | None) -> None:
@@ -175,10 +173,6 @@ class Recorder:
                 )
             )
 
-    def dialect(self, container: Any, line: int, topic: int | None) -> None:
-        """``container`` has a ``$schema`` key, at ``line``."""
-        self._dialects.append((container, line, topic))
-
     def plain_value(
         self, holder: Any, keyword: str, text: str, value: Any, line: int, topic: int | None
     ) -> None:
@@ -186,10 +180,6 @@ class Recorder:
         self._plain_values.append((holder, keyword, text, value, line, topic))
 
     def finish(self, document: Any) -> ParsedTopics:
-        for container, line, topic in self._dialects:
-            value = container.get("$schema") if isinstance(container, dict) else None
-            if draft_of(value) is None and topic is not None:
-                self.problems.append(Finding(line, topic, unknown_draft_message(value)))
         warnings = [warning for warning in map(_quote_hint, self._plain_values) if warning is not None]
         warnings.sort(key=lambda finding: finding.line or 0)
         self.problems.sort(key=lambda finding: finding.line or 0)

@@ -212,7 +212,7 @@ class _EventBuilder:
                 self._recorder.topic_lines.append({"": line + 1})
         elif isinstance(value, (dict, list)):
             raise _Unsupported  # a complex key
-        elif value in container or not isinstance(value, str) or value == "$schema":
+        elif value in container or not isinstance(value, str):
             self._unusual_key(frame, value, event)
         else:
             frame[_KEY] = value
@@ -222,7 +222,7 @@ class _EventBuilder:
                 self._recorder.topic_lines[-1][value] = line + 1
 
     def _unusual_key(self, frame: list[Any], key: Any, event: yaml.Event) -> None:
-        """A key already in its mapping, not a string, or ``$schema``."""
+        """A key already in its mapping, or not a string."""
         container = frame[_CONTAINER]
         line = event.start_mark.line  # type: ignore[union-attr]
         written = getattr(event, "value", None) or str(key)
@@ -235,8 +235,6 @@ class _EventBuilder:
         if not isinstance(key, str):
             self._recorder.source_map.written_key(container, key, written)
             self._recorder.non_string_key(written, key, line + 1, self._topic())
-        elif key == "$schema":
-            self._recorder.dialect(container, line + 1, self._topic())
         if isinstance(key, str) and len(self._stack) == 3 and self._stack[1][_CONTAINER] is self._topics:
             self._recorder.topic_lines[-1][key] = line + 1
 

@@ -181,8 +181,6 @@ def _note_key(
         written = getattr(key_node, "value", None)
         recorder.source_map.written_key(container, key, written)
         recorder.non_string_key(written if isinstance(written, str) else str(key), key, line, topic)
-    elif key == "$schema":
-        recorder.dialect(container, line, topic)
     elif key == "const":
         _note_plain(container, key, value_node, built, recorder, topic)
     elif key == "enum" and isinstance(value_node, yaml.SequenceNode):

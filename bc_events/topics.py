@@ -21,11 +21,14 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, Union
 
-from bc_events.drafts import schema_draft
+import jsonschema_rs
+
 from bc_events.errors import TopicDefinitionError
+from bc_events.schema.resolver import Resolver
+from bc_events.schema.valid import InvalidTopicSchema, check_topic_schema
 from bc_events.topic_source import Finding, ParsedTopics, SourceMap, pointer_steps
 from bc_events.topic_yaml import parse_topic_yaml
 
@@ -58,6 +61,10 @@ class Topic:
     """Line of its ``Schema`` key, when it came from a YAML file."""
     source_map: SourceMap | None = field(default=None, compare=False, repr=False)
     """Where each node of ``schema`` was written, when it came from a YAML file."""
+    compiled: jsonschema_rs.Validator | None = field(default=None, compare=False, repr=False)
+    """The validator the loader compiled (``bc_events.schema.valid``); None for a topic made by hand."""
+    resolver: Resolver | None = field(default=None, compare=False, repr=False)
+    """The references of ``schema`` as the loader read them (``bc_events.schema``); None if made by hand."""
 
     @property
     def name(self) -> str:
@@ -242,11 +249,7 @@ def _check_topic(raw: Any, index: int, default_category: str, source: str, parse
     schema = raw["Schema"]
     if not isinstance(schema, Mapping):
         raise fail(f"Schema must be a mapping (a JSON Schema object), got {type(schema).__name__}", "Schema")
-    try:
-        schema_draft(schema)
-    except ValueError as error:
-        raise fail(str(error), "Schema") from None
-    return Topic(
+    topic = Topic(
         category,
         raw["Entity"],
         raw["Action"],
@@ -256,3 +259,10 @@ def _check_topic(raw: Any, index: int, default_category: str, source: str, parse
         lines.get("Schema"),
         parsed.source_map,
     )
+    try:
+        checked = check_topic_schema(schema)
+    except InvalidTopicSchema as error:
+        raise TopicDefinitionError(
+            str(error), source=source, line=topic.line_at(error.path), topic=topic.name
+        ) from None
+    return replace(topic, compiled=checked.validator, resolver=checked.resolver)

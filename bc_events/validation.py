@@ -7,10 +7,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import jsonschema_rs
-
-from bc_events.drafts import refuse_retrieval, validator_class
 from bc_events.errors import EventValidationError, TopicDefinitionError
+from bc_events.schema.valid import InvalidTopicSchema, compile_topic_schema
 from bc_events.topics import Topic
 
 MAX_DEPTH = 64
@@ -37,7 +35,7 @@ class PayloadValidator:
     """Checks ``data`` against one topic's schema; compiled once, reused for every publish.
 
     A schema without ``$schema`` is read as draft 7, the draft topic files are
-    written in (``bc_events.drafts``; nothing is fetched).  ``format`` is an
+    written in (``bc_events.schema``; nothing is fetched).  ``format`` is an
     annotation, not an assertion (as in draft 7's default), so a payload is
     never rejected for, say, an unusual date string.
     """
@@ -46,17 +44,14 @@ class PayloadValidator:
 
     def __init__(self, topic: Topic, source: str | None = None) -> None:
         self._topic_name = topic.name
-        schema = dict(topic.schema)
+        if topic.compiled is not None:  # checked and compiled once, by the loader
+            self._validator = topic.compiled
+            return
         try:
-            validator = validator_class(schema)
-            self._validator = validator(schema, validate_formats=False, retriever=refuse_retrieval)
-        except (jsonschema_rs.ValidationError, ValueError) as error:
-            problem = str(error).splitlines()[0]
+            self._validator = compile_topic_schema(topic.schema)
+        except InvalidTopicSchema as error:
             raise TopicDefinitionError(
-                f"Schema is not a valid JSON Schema: {problem}",
-                source=source,
-                line=topic.line_at(getattr(error, "instance_path", ())),  # the offending schema node
-                topic=topic.name,
+                str(error), source=source, line=topic.line_at(error.path), topic=topic.name
             ) from None
 
     def validate(self, data: Mapping[str, Any]) -> None:

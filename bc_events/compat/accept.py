@@ -12,6 +12,7 @@ from typing import Any
 
 from bc_events.compat.schema import Branch, Conj, Space
 from bc_events.compat.values import atom_of, vkey
+from bc_events.schema.patterns import translate
 
 _SIZE = {"string": "Length", "array": "Items", "object": "Properties"}
 
@@ -72,6 +73,6 @@ def _numbers(b: Branch, value: Any) -> bool:
 
 def _search(pattern: str, value: str) -> bool | None:
     try:
-        return re.search(pattern, value) is not None
+        return re.search(translate(pattern), value) is not None
     except re.error:
         return None

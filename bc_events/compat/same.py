@@ -47,6 +47,8 @@ class Sameness:
         x, y = self.a.resolve(x), self.b.resolve(y)
         if not isinstance(x, dict) or not isinstance(y, dict):
             return equal(x, y)
+        if self.a.dialect is not self.b.dialect:
+            return False  # the same words may mean other things in another draft: compared by meaning
         key = (id(x), id(y))
         known = self._known.get(key)
         if known is not None:
@@ -86,6 +88,8 @@ class Sameness:
             return len(x) == len(y) and all(map(self.same, x, y))
         if keyword in _SCHEMA:
             return self.same(x, y)
+        if keyword == "$ref" and isinstance(x, str) and isinstance(y, str):  # 2019-09 on: beside siblings
+            return self.same(self.a.target({"$ref": x}), self.b.target({"$ref": y})) if x != y else True
         if keyword in ("enum", "required", "type") and isinstance(x, list) and isinstance(y, list):
             return {vkey(v) for v in x} == {vkey(v) for v in y}
         return equal(x, y)

@@ -5,8 +5,12 @@ conjunction of schema nodes into the list of ``Branch`` es whose union accepts
 exactly what the conjunction accepts (or, where it cannot, says so with
 ``Expansion.exact``):
 
-- ``$ref`` is followed (draft 7: its siblings are ignored), so renaming a
-  definition or moving an inline object into ``definitions`` changes nothing;
+- ``$ref`` is followed by ``bc_events.schema``'s resolver (anchors, ``$id``
+  bases, percent-escapes), so renaming a definition or moving an inline object
+  into ``definitions`` changes nothing; before 2019-09 its siblings are
+  ignored, from 2019-09 on they are one more conjunct;
+- each draft's keywords are read as that draft defines them (draft 4's
+  boolean ``exclusiveMinimum``, 2020-12's ``prefixItems``/``items``);
 - ``allOf`` members join the conjunction; ``anyOf``, ``oneOf`` and a list of
   types become alternatives, so ``type: [string, "null"]`` and the ``anyOf``
   of the two give the same branches;
@@ -23,10 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bc_events.compat.values import ATOMS_OF_TYPE, VKey, atom_of, vkey
+from bc_events.compat.branches import ANNOTATIONS, DECIDED, Branch, branches_of, make_branch
+from bc_events.schema.dialects import EVERY_KEYWORD, dialect_of
+from bc_events.schema.patterns import translate
+from bc_events.schema.resolver import Resolver, UnresolvableRef
 
 Node = Any
 """A JSON Schema node: a mapping or a boolean."""
@@ -35,52 +42,13 @@ Conj = tuple[Node, ...]
 """Schema nodes that all apply to the same value (an empty one accepts everything)."""
 
 _COMBINATORS = frozenset({"$ref", "allOf", "anyOf", "oneOf"})
-ANNOTATIONS = frozenset(
-    {
-        "title", "description", "examples", "format", "$comment", "default", "deprecated", "readOnly",
-        "writeOnly", "$schema", "$id", "definitions", "$defs", "contentMediaType", "contentEncoding",
-    }
-)  # fmt: skip
-"""Keywords validation ignores (``format`` too: the runtime does not assert formats)."""
-
-DECIDED = frozenset(
-    {
-        "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-        "multipleOf", "minLength", "maxLength", "pattern", "items", "additionalItems", "minItems",
-        "maxItems", "uniqueItems", "properties", "required", "additionalProperties",
-        "patternProperties", "minProperties", "maxProperties",
-    }
-)  # fmt: skip
-"""Keywords the subset check reasons about; every other one (``not``, ``if``, ``dependencies``,
-``contains``, ``propertyNames``, anything unknown) is opaque: the same on both sides is fine,
-otherwise "cannot prove compatible".  ``x-`` keywords are annotations."""
 _MAX_BRANCHES = 256
 _MAX_DISJOINT_DEPTH = 8
+__all__ = ["ANNOTATIONS", "DECIDED", "Branch", "Conj", "Expansion", "SchemaProblem", "Space", "make_branch"]
 
 
 class SchemaProblem(ValueError):
     """A schema the comparison cannot read (an unresolvable or circular ``$ref``)."""
-
-
-@dataclass
-class Branch:
-    """Values of one JSON type (``atom``) that satisfy every node of ``nodes``."""
-
-    atom: str
-    nodes: tuple[Mapping[str, Any], ...]
-    enum: dict[VKey, Any] | None = None
-    lower: tuple[float, bool] | None = None  # (bound, exclusive)
-    upper: tuple[float, bool] | None = None
-    multiples: tuple[float, ...] = ()
-    bounds: dict[str, int] = field(default_factory=dict)  # minLength, maxItems, ... (tightest)
-    patterns: frozenset[str] = frozenset()
-    required: frozenset[str] = frozenset()
-    unique: bool = False
-    opaque: tuple[tuple[str, Any], ...] = ()  # (keyword, value) of keywords compared only for sameness
-
-    @property
-    def key(self) -> tuple[int, ...]:
-        return tuple(map(id, self.nodes))
 
 
 @dataclass
@@ -91,15 +59,14 @@ class Expansion:
     exact: bool = True
 
 
-_MIN_KEYS = ("minLength", "minItems", "minProperties")
-_MAX_KEYS = ("maxLength", "maxItems", "maxProperties")
-
-
 class Space:
     """One topic schema (one document for ``$ref``), with its normalisations cached."""
 
-    def __init__(self, root: Mapping[str, Any]) -> None:
+    def __init__(self, root: Mapping[str, Any], resolver: Resolver | None = None) -> None:
+        """``root`` in the draft its ``$schema`` names (else draft 7), its references read by ``Resolver``."""
         self.root = root
+        self.dialect = dialect_of(root) if resolver is None else resolver.dialect
+        self._resolver = resolver if resolver is not None and resolver.root is root else None
         self._expansions: dict[tuple[int, ...], Expansion] = {}
         self._plain: dict[int, Mapping[str, Any]] = {}
         self._keep: list[Any] = []  # objects whose id() is a cache key stay alive
@@ -107,29 +74,40 @@ class Space:
     # --- $ref -------------------------------------------------------------------------
 
     def resolve(self, node: Node) -> Node:
-        """``node`` with ``$ref`` chains followed; ``SchemaProblem`` if unresolvable or circular."""
-        seen: set[str] = set()
-        while isinstance(node, dict) and "$ref" in node and isinstance(node["$ref"], str):
-            reference = node["$ref"]
-            if reference in seen:
-                raise SchemaProblem(f"circular $ref {reference!r}")
-            seen.add(reference)
-            node = self._lookup(reference)
+        """``node`` with ``$ref`` s that stand alone followed; ``SchemaProblem`` if unresolvable or circular.
+
+        A ``$ref`` stands alone before 2019-09 (its siblings are ignored), and
+        later when nothing but annotations stands beside it; otherwise it is
+        one more conjunct of its node (``_factors``).  Chains are followed by a
+        loop, so their length is not limited.
+        """
+        passed: set[int] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and self._alone(node):
+            if id(node) in passed:
+                raise SchemaProblem(f"circular $ref {node['$ref']!r}")
+            passed.add(id(node))
+            node = self.target(node)
         return node
 
-    def _lookup(self, reference: str) -> Node:
-        if not reference.startswith("#"):
-            raise SchemaProblem(f"$ref {reference!r}: only references inside the schema are supported")
-        target: Any = self.root
-        for raw in reference[1:].split("/")[1:] if reference != "#" else []:
-            step = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, Mapping) and step in target:
-                target = target[step]
-            elif isinstance(target, list) and step.isdigit() and int(step) < len(target):
-                target = target[int(step)]
-            else:
-                raise SchemaProblem(f"$ref {reference!r} does not resolve")
-        return target
+    @property
+    def resolver(self) -> Resolver:
+        """The schema's ``Resolver``, made when the first ``$ref`` is followed (many schemas have none)."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.root, self.dialect)
+        return self._resolver
+
+    def target(self, node: Mapping[str, Any]) -> Node:
+        """Where the ``$ref`` of ``node`` leads (resolved from where ``node`` stands)."""
+        path = self.resolver.path_of(node)
+        try:
+            return self.resolver.resolve(node["$ref"], () if path is None else path).node
+        except UnresolvableRef as error:
+            raise SchemaProblem(str(error)) from None
+
+    def _alone(self, node: Mapping[str, Any]) -> bool:
+        if not self.dialect.ref_siblings_apply:
+            return True
+        return all(key == "$ref" or key in ANNOTATIONS or key.startswith("x-") for key in node)
 
     # --- branches ---------------------------------------------------------------------
 
@@ -152,7 +130,7 @@ class Space:
             alternatives = [a + o for a in alternatives for o in option_set]
             if len(alternatives) > _MAX_BRANCHES:
                 raise SchemaProblem("too many alternatives (anyOf/oneOf combinations) to compare")
-        branches = [b for nodes in alternatives for b in _branches_of(nodes)]
+        branches = [b for nodes in alternatives for b in branches_of(nodes, self.dialect)]
         return Expansion(branches, exact)
 
     def _factors(self, conj: Conj) -> list[Any]:
@@ -166,6 +144,8 @@ class Space:
                 factors.append([])
                 continue
             factors.append([(self._plain_of(node),)])
+            if isinstance(node.get("$ref"), str):  # 2019-09 on: the target applies beside the siblings
+                factors.extend(self._factors((self.target(node),)))
             for member in node.get("allOf", ()):
                 factors.extend(self._factors((member,)))
             for keyword in ("anyOf", "oneOf"):
@@ -180,8 +160,14 @@ class Space:
         plain = self._plain.get(id(node))
         if plain is None:
             self._keep.append(node)
-            plain = self._plain[id(node)] = {k: v for k, v in node.items() if k not in _COMBINATORS}
+            plain = self._plain[id(node)] = {k: v for k, v in node.items() if self._read(k)}
         return plain
+
+    def _read(self, keyword: str) -> bool:
+        """Whether a plain node keeps ``keyword``: not a combinator, nor another draft's keyword."""
+        if keyword in _COMBINATORS:
+            return False
+        return self.dialect.has(keyword) or keyword not in EVERY_KEYWORD  # the validator ignores the rest
 
     def _exclusive(self, members: list[Node]) -> bool:
         """Whether no value can match two members of a ``oneOf`` (so it equals their ``anyOf``)."""
@@ -225,16 +211,26 @@ class Space:
     def item_conj(self, branch: Branch, index: int | None) -> Conj:
         """The schemas item ``index`` (``None``: any item past every tuple) must match."""
         conj: list[Node] = []
+        tuple_keyword, rest_keyword = self.dialect.tuple_items, self.dialect.rest_items
         for node in branch.nodes:
-            items = node.get("items", True)
-            if isinstance(items, list):
-                if index is not None and index < len(items):
-                    conj.append(items[index])
+            positional = node.get(tuple_keyword)
+            if isinstance(positional, list):
+                if index is not None and index < len(positional):
+                    conj.append(positional[index])
                 else:
-                    conj.append(node.get("additionalItems", True))
+                    conj.append(node.get(rest_keyword, True))
             else:
-                conj.append(items)
+                conj.append(
+                    node.get("items", True) if tuple_keyword == "items" else node.get(rest_keyword, True)
+                )
         return _simplify(conj)
+
+    def tuple_length(self, branch: Branch) -> int:
+        """How many positional item schemas the nodes of ``branch`` give (``items`` list, ``prefixItems``)."""
+        keyword = self.dialect.tuple_items
+        return max(
+            (len(node[keyword]) for node in branch.nodes if isinstance(node.get(keyword), list)), default=0
+        )
 
 
 def disjoint(space_a: Space, a: Branch, space_b: Space, b: Branch, depth: int = 0) -> bool:
@@ -261,7 +257,9 @@ def disjoint(space_a: Space, a: Branch, space_b: Space, b: Branch, depth: int = 
 
 def _matches(pattern: str, name: str) -> bool:
     try:
-        return re.search(pattern, name) is not None
+        return (
+            re.search(translate(pattern), name) is not None
+        )  # braces and Annex B forms as the runtime reads them
     except re.error as error:  # valid for the validator, not for Python's re: cannot compare
         raise SchemaProblem(
             f"patternProperties {pattern!r}: not a pattern this check can evaluate ({error})"
@@ -272,77 +270,3 @@ def _simplify(conj: list[Node]) -> Conj:
     if any(node is False for node in conj):
         return (False,)
     return tuple(node for node in conj if node is not True and node != {})
-
-
-def _branches_of(nodes: tuple[Mapping[str, Any], ...]) -> list[Branch]:
-    atoms = set(ATOMS_OF_TYPE["any"])
-    for node in nodes:
-        declared = node.get("type")
-        if declared is not None:
-            names = declared if isinstance(declared, list) else [declared]
-            atoms &= {atom for name in names for atom in ATOMS_OF_TYPE.get(name, ())}
-        for keyword in ("enum", "const"):
-            if keyword in node:
-                values = node[keyword] if keyword == "enum" else [node[keyword]]
-                atoms &= {atom_of(value) for value in values}
-        if isinstance(node.get("multipleOf"), int) or float(node.get("multipleOf", 0.5)).is_integer():
-            atoms.discard("fraction")  # a multiple of a whole number is whole
-    return [make_branch(atom, nodes) for atom in sorted(atoms)]
-
-
-def make_branch(atom: str, nodes: tuple[Mapping[str, Any], ...]) -> Branch:
-    """The branch of values of type ``atom`` that satisfy every one of the plain ``nodes``."""
-    branch = Branch(atom, nodes)
-    for node in nodes:
-        for keyword in ("enum", "const"):
-            if keyword in node:
-                values = node[keyword] if keyword == "enum" else [node[keyword]]
-                allowed = {vkey(v): v for v in values if atom_of(v) == atom}
-                branch.enum = (
-                    allowed if branch.enum is None else {k: allowed[k] for k in branch.enum if k in allowed}
-                )
-        _numeric(branch, node)
-        for keyword in _MIN_KEYS:
-            if keyword in node:
-                branch.bounds[keyword] = max(branch.bounds.get(keyword, 0), node[keyword])
-        for keyword in _MAX_KEYS:
-            if keyword in node:
-                branch.bounds[keyword] = min(branch.bounds.get(keyword, node[keyword]), node[keyword])
-        if "pattern" in node:
-            branch.patterns |= {node["pattern"]}
-        if "required" in node:
-            branch.required |= frozenset(node["required"])
-        branch.unique = branch.unique or node.get("uniqueItems", False) is True
-        branch.opaque += tuple((k, v) for k, v in node.items() if _opaque(k, v))
-    if atom == "null" and branch.enum is None:
-        branch.enum = {vkey(None): None}
-    if atom == "boolean" and branch.enum is None:
-        branch.enum = {vkey(True): True, vkey(False): False}
-    return branch
-
-
-def _opaque(keyword: str, value: Any) -> bool:
-    if keyword in DECIDED:  # draft 4's boolean exclusive bounds are not read as bounds
-        return keyword in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool)
-    return keyword not in ANNOTATIONS and not keyword.startswith("x-")
-
-
-def _numeric(branch: Branch, node: Mapping[str, Any]) -> None:
-    lows = [(node["minimum"], False)] if "minimum" in node else []
-    highs = [(node["maximum"], False)] if "maximum" in node else []
-    if isinstance(node.get("exclusiveMinimum"), (int, float)) and not isinstance(
-        node["exclusiveMinimum"], bool
-    ):
-        lows.append((node["exclusiveMinimum"], True))
-    if isinstance(node.get("exclusiveMaximum"), (int, float)) and not isinstance(
-        node["exclusiveMaximum"], bool
-    ):
-        highs.append((node["exclusiveMaximum"], True))
-    for low in lows:
-        if branch.lower is None or (low[0], low[1]) > branch.lower:
-            branch.lower = low
-    for high in highs:
-        if branch.upper is None or (high[0], not high[1]) < (branch.upper[0], not branch.upper[1]):
-            branch.upper = high
-    if "multipleOf" in node:
-        branch.multiples += (node["multipleOf"],)

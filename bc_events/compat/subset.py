@@ -26,6 +26,8 @@ from bc_events.compat.values import ATOM_NAMES
 from bc_events.compat.wording import Wording
 
 _NO_DEPTH = 1 << 30
+PAYLOAD: dict[str, Any] = {"type": "object"}
+"""What every topic's data is whatever its schema says (one object: its identity is part of cache keys)."""
 _MAX_PATTERN_CLASSES = 4
 _MAX_CASES = 32
 
@@ -62,8 +64,8 @@ class Checker:
         self._keep: list[Any] = []
 
     def check(self) -> list[Difference]:
-        """The differences between the two roots (none: A is a subset of B)."""
-        return self.subset((self.a.root,), (self.b.root,))
+        """The differences between the roots for payloads, which are objects (none: A is a subset of B)."""
+        return self.subset((self.a.root, PAYLOAD), (self.b.root, PAYLOAD))
 
     def subset(self, a_conj: Conj, b_conj: Conj) -> list[Difference]:
         """Differences that keep ``a_conj`` from being a subset of ``b_conj``."""
@@ -108,6 +110,18 @@ class Checker:
         return self._sameness.same(x, y) if self._sameness.a is self.a else self._sameness.same(y, x)
 
     def _branch_in_union(self, a: Branch, union: list[Branch], split: bool = True) -> list[Difference]:
+        found = self._branch_in(a, union, split)
+        if a.atom == "integer" and a.enum is None and self._whole_floats_refused(union):
+            found = [*found, Difference((), self.say.whole_floats_refused())]
+        return found
+
+    def _whole_floats_refused(self, union: list[Branch]) -> bool:
+        """Whether B reads integers as draft 4 does (1.0 is a number, not an integer) and A does not."""
+        atoms = {b.atom for b in union}
+        drafts = self.b.dialect.order == 4 < self.a.dialect.order
+        return drafts and "integer" in atoms and "fraction" not in atoms
+
+    def _branch_in(self, a: Branch, union: list[Branch], split: bool) -> list[Difference]:
         candidates = [b for b in union if b.atom == a.atom]
         if not candidates:
             if a.enum == {}:
@@ -160,7 +174,7 @@ class Checker:
     def _pinned(self, a: Branch, name: str, value: Any) -> Branch:
         node = {"properties": {name: {"const": value}}}
         self._keep.append(node)  # its id() is part of cache keys
-        return make_branch(a.atom, (*a.nodes, node))
+        return make_branch(a.atom, (*a.nodes, node), a.dialect)
 
     def _values_in_union(self, a: Branch, candidates: list[Branch]) -> list[Difference]:
         found = []
@@ -201,6 +215,8 @@ class Checker:
         found = []
         for keyword, limit in b.bounds.items():
             mine = a.bounds.get(keyword)
+            if keyword == "minProperties" and a.required:  # each required key is one more property
+                mine = max(mine or 0, len(a.required))
             if keyword.startswith("min"):
                 if (mine or 0) < limit:
                     found.append(Difference((), self.say.tightened(keyword, mine or 0, limit)))
@@ -224,8 +240,7 @@ class Checker:
         return found
 
     def _arrays(self, a: Branch, b: Branch) -> list[Difference]:
-        tuples = [len(node["items"]) for node in a.nodes + b.nodes if isinstance(node.get("items"), list)]
-        length = max(tuples, default=0)
+        length = max(self.a.tuple_length(a), self.b.tuple_length(b))
         most = a.bounds.get("maxItems")
         found = []
         for index in range(length if most is None else min(length, most)):

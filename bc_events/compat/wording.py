@@ -36,6 +36,12 @@ class Wording:
     def narrowed_to_integer(self) -> str:
         return self._pick("type number narrowed to integer", "type integer widened to number")
 
+    def whole_floats_refused(self) -> str:
+        return self._pick(
+            "integers written as 1.0 no longer accepted (draft-04 reads them as numbers)",
+            "integers written as 1.0 now accepted (draft-04 read them as numbers)",
+        )
+
     def value_removed(self, value: Any) -> str:
         return self._pick(f"value {_show(value)} removed", f"value {_show(value)} added")
 

@@ -19,6 +19,7 @@ import jsonschema_rs
 
 from bc_events.drafts import schema_draft
 from bc_events.errors import TopicDefinitionError
+from bc_events.schema.patterns import translate_schema
 from bc_events.topics import Topic, TopicDefinitions, load_topic_definitions, read_topic_file
 
 
@@ -59,6 +60,7 @@ def _check_schema(topic: Topic, source: str) -> None:
         raise fail(f"Schema type must be object (data is a mapping), got {declared!r}", ["type"])
     try:
         schema = {**topic.schema, "$schema": schema_draft(topic.schema)}  # the draft the runtime reads it in
+        schema = translate_schema(schema)  # ECMA-262 patterns as the runtime reads them
     except ValueError as error:
         raise fail(str(error), ["$schema"]) from None
     try:

@@ -107,7 +107,7 @@ DRAFT2019 = Dialect(
     "https://json-schema.org/draft/2019-09/schema",
     "2019-09",
     2019,
-    (DRAFT7.keywords - {"dependencies"}) | _SINCE_2019 | {"$recursiveRef"},
+    DRAFT7.keywords | _SINCE_2019 | {"$recursiveRef"},  # jsonschema-rs keeps draft 7's dependencies
 )
 DRAFT2020 = Dialect(
     "https://json-schema.org/draft/2020-12/schema",
@@ -116,10 +116,21 @@ DRAFT2020 = Dialect(
     (DRAFT2019.keywords - {"additionalItems", "$recursiveRef"}) | {"prefixItems", "$dynamicRef"},
 )
 DIALECTS = (DRAFT4, DRAFT6, DRAFT7, DRAFT2019, DRAFT2020)
+EVERY_KEYWORD = frozenset().union(*(dialect.keywords for dialect in DIALECTS))
+"""The keywords some draft defines: in a draft that does not, the validator ignores them."""
 DEFAULT = DRAFT7
 """The draft of a schema without ``$schema``: the one topic files are written in."""
 
 _BY_SPELLING = {dialect.uri.split("://", 1)[1].rstrip("#"): dialect for dialect in DIALECTS}
+
+
+_META_SCHEMAS = frozenset(_BY_SPELLING)
+
+
+def is_meta_schema(uri: str) -> bool:
+    """Whether absolute ``uri`` names a draft's meta-schema, which validators know without fetching it."""
+    scheme, _, rest = uri.partition("#")[0].partition("://")
+    return scheme in ("http", "https") and rest in _META_SCHEMAS
 
 
 class UnknownDialect(ValueError):

@@ -66,3 +66,26 @@ def lookup(document: Any, path: Sequence[str]) -> Any:
 def _is_index(token: str) -> bool:
     """An array index as RFC 6901 writes it: ``0`` or digits without a leading zero."""
     return token.isdigit() and token.isascii() and (token == "0" or not token.startswith("0"))
+
+
+def replaced(root: Any, path: Sequence[str], value: Any) -> Any:
+    """A copy of ``root`` with the node at ``path`` (not empty) replaced by ``value``.
+
+    Only the containers on the way are copied; ``root`` is never modified.
+    """
+    copies = [dict(root) if isinstance(root, Mapping) else list(root)]
+    for token in path[:-1]:
+        parent = copies[-1]
+        child = parent[int(token)] if isinstance(parent, list) else parent[token]
+        copy = dict(child) if isinstance(child, Mapping) else list(child)
+        if isinstance(parent, list):
+            parent[int(token)] = copy
+        else:
+            parent[token] = copy
+        copies.append(copy)
+    last = copies[-1]
+    if isinstance(last, list):
+        last[int(path[-1])] = value
+    else:
+        last[path[-1]] = value
+    return copies[0]

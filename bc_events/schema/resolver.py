@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote
 from bc_events.schema.dialects import Dialect, dialect_of
 from bc_events.schema.pointer import Path, PointerError, format_pointer, lookup, parse_pointer
 from bc_events.schema.uris import join_uri, split_fragment
-from bc_events.schema.walk import walk
+from bc_events.schema.walk import Site, walk
 
 DEFAULT_BASE = "json-schema:///"
 """The base URI of a schema without an ``$id`` of its own (jsonschema-rs uses the same)."""
@@ -32,14 +32,20 @@ _FRAGMENT_SAFE = "/~$!&'()*+,;=:@"
 """Characters a URI fragment holds as they are (RFC 3986), so only the others are percent-encoded."""
 
 
+_NAMING = frozenset({"id", "$id", "$anchor", "$dynamicAnchor", *REFERENCE_KEYWORDS})
+"""The keywords that give a schema a name or refer to one: only schemas with one of them are indexed."""
+
+
 class UnresolvableRef(ValueError):
     """A reference that leads nowhere in the schema (or outside it), or a chain that loops."""
 
-    def __init__(self, ref: str, at: Path, problem: str) -> None:
+    def __init__(self, ref: str, at: Path, problem: str, outside: bool = False) -> None:
         super().__init__(f"$ref {ref!r} {problem}")
         self.ref = ref
         self.at = at
         """Path of the schema holding the reference."""
+        self.outside = outside
+        """Whether it names a document other than this schema (which would have to be fetched)."""
 
 
 @dataclass(frozen=True)
@@ -78,38 +84,45 @@ class Resolver:
         self._dynamic: dict[str, list[Path]] = {}
         self._paths: dict[int, Path] = {}
         self._references: list[Reference] = []
+        self._schemas: list[Site] = []
         self._index()
 
     # --- indexing -----------------------------------------------------------------------
 
     def _index(self) -> None:
+        self._add_resource(DEFAULT_BASE, ())
         for site in walk(self.root, self.dialect):
-            node, path, dialect = site.node, site.path, site.dialect
+            node = site.node
             if not isinstance(node, Mapping):
                 continue
-            self._paths.setdefault(id(node), path)
-            if dialect is not self.dialect_at(path):
-                self._dialects[path] = dialect
-            base = self.base_at(path) if path else DEFAULT_BASE
-            declared = node.get(dialect.id_keyword)
-            if not path and not isinstance(declared, str):
-                self._add_resource(DEFAULT_BASE, path)
-            if isinstance(declared, str) and (dialect.ref_siblings_apply or "$ref" not in node):
-                base = self._identify(declared, base, path, dialect)  # before 2019-09 $ref hides its siblings
-            for keyword in dialect.anchor_keywords:
-                name = node.get(keyword)
-                if isinstance(name, str):
-                    self._anchors.setdefault((base, name), path)
-                    if keyword == "$dynamicAnchor":
-                        self._dynamic.setdefault(name, []).append(path)
-            for keyword, since in REFERENCE_KEYWORDS.items():
-                value = node.get(keyword)
-                if (
-                    isinstance(value, str)
-                    and dialect.order >= since
-                    and not (keyword == "$recursiveRef" and dialect.order != 2019)
-                ):
-                    self._references.append(Reference(path, keyword, value))
+            self._schemas.append(site)
+            self._paths.setdefault(id(node), site.path)
+            if "$schema" in node or site.dialect is not self.dialect:  # every change of draft is recorded
+                self._dialects[site.path] = site.dialect
+            if _NAMING.isdisjoint(node):
+                continue  # most schemas: nothing to index
+            self._index_names(node, site.path, site.dialect)
+
+    def _index_names(self, node: Mapping[str, Any], path: Path, dialect: Dialect) -> None:
+        """The ids, anchors and references of the schema ``node`` at ``path``."""
+        base = self.base_at(path)
+        declared = node.get(dialect.id_keyword)
+        if isinstance(declared, str) and (dialect.ref_siblings_apply or "$ref" not in node):
+            base = self._identify(declared, base, path, dialect)  # before 2019-09 $ref hides its siblings
+        for keyword in dialect.anchor_keywords:
+            name = node.get(keyword)
+            if isinstance(name, str):
+                self._anchors.setdefault((base, name), path)
+                if keyword == "$dynamicAnchor":
+                    self._dynamic.setdefault(name, []).append(path)
+        for keyword, since in REFERENCE_KEYWORDS.items():
+            value = node.get(keyword)
+            if (
+                isinstance(value, str)
+                and dialect.order >= since
+                and not (keyword == "$recursiveRef" and dialect.order != 2019)
+            ):
+                self._references.append(Reference(path, keyword, value))
 
     def _identify(self, declared: str, base: str, path: Path, dialect: Dialect) -> str:
         """Record an id: a new base URI, or (before 2019-09, ``#name``) an anchor; the base in force after."""
@@ -124,7 +137,8 @@ class Resolver:
         return uri
 
     def _add_resource(self, uri: str, path: Path) -> None:
-        self._resources.setdefault(uri, path)
+        if path not in self._bases or self._bases[path] == DEFAULT_BASE:
+            self._resources.setdefault(uri, path)
         self._bases[path] = uri
 
     # --- questions ----------------------------------------------------------------------
@@ -156,6 +170,10 @@ class Resolver:
         """Where schema ``node`` (this very object) stands in the document, if it is one of its schemas."""
         return self._paths.get(id(node))
 
+    def schemas(self) -> Iterator[Site]:
+        """Every schema object (not the boolean ones) of the document, as ``walk`` finds them, in order."""
+        return iter(self._schemas)
+
     def references(self) -> Iterator[Reference]:
         """Every ``$ref`` (and ``$recursiveRef``/``$dynamicRef``) in a schema position, in document order."""
         return iter(self._references)
@@ -165,7 +183,7 @@ class Resolver:
         uri, fragment = split_fragment(join_uri(self.base_at(at), ref))
         start = self._resources.get(uri)
         if start is None:
-            raise UnresolvableRef(ref, at, "is outside the topic schema (nothing is fetched)")
+            raise UnresolvableRef(ref, at, "is outside the topic schema (nothing is fetched)", outside=True)
         decoded = unquote(fragment)
         if decoded and not decoded.startswith("/"):
             anchored = self._anchors.get((uri, decoded))

@@ -14,8 +14,7 @@ its own ``$schema`` (a nested node with an id of its own).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bc_events.schema.dialects import DEFAULT, Dialect, dialect_named
 from bc_events.schema.pointer import Path
@@ -34,8 +33,7 @@ _ALWAYS_MAPS = frozenset({"definitions", "$defs"})
 """Where definitions are kept: walked in every draft, since real schemas use either name in any draft."""
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """A subschema (a mapping or a boolean) at ``path``, read in ``dialect``."""
 
     path: Path
@@ -45,26 +43,44 @@ class Site:
 
 def subschemas(node: Mapping[str, Any], dialect: Dialect) -> Iterator[tuple[Path, Any]]:
     """The subschemas directly inside schema ``node``, each with its path relative to ``node``."""
+    kinds = _kinds(dialect)
     for keyword, value in node.items():
-        if not isinstance(keyword, str):
+        kind = kinds.get(keyword) if isinstance(keyword, str) else None
+        if kind is None:
             continue
-        known = dialect.has(keyword) or keyword in _ALWAYS_MAPS
-        if keyword == "contentSchema":
-            known = dialect.order >= 2019
-        if not known:
-            continue
-        if isinstance(value, list) and keyword in _LISTS:
-            if keyword != "items" or dialect.order < 2020:
+        if isinstance(value, list):
+            if kind == "list":
                 yield from (((keyword, str(index)), item) for index, item in enumerate(value))
-        elif keyword in _MAPS or keyword in _ALWAYS_MAPS:
+        elif kind == "map":
             if isinstance(value, Mapping):
                 yield from (
                     ((keyword, str(name)), item)
                     for name, item in value.items()
                     if not (keyword == "dependencies" and isinstance(item, list))
                 )
-        elif keyword in _ONE or keyword == "contentSchema":
+        elif kind != "list" or keyword == "items":
             yield (keyword,), value
+
+
+_KINDS: dict[int, dict[str, str]] = {}
+
+
+def _kinds(dialect: Dialect) -> dict[str, str]:
+    """Each keyword of ``dialect`` that holds subschemas: ``one``, ``list`` (of them) or ``map`` (to them)."""
+    kinds = _KINDS.get(dialect.order)
+    if kinds is None:
+        kinds = dict.fromkeys(_ALWAYS_MAPS, "map")
+        for keyword in dialect.keywords | {"contentSchema"}:
+            if keyword in _MAPS:
+                kinds[keyword] = "map"
+            elif keyword == "items":
+                kinds[keyword] = "list" if dialect.order < 2020 else "one"  # a list of schemas, or one
+            elif keyword in _LISTS:
+                kinds[keyword] = "list"
+            elif keyword in _ONE or (keyword == "contentSchema" and dialect.order >= 2019):
+                kinds[keyword] = "one"
+        _KINDS[dialect.order] = kinds
+    return kinds
 
 
 def walk(root: Any, dialect: Dialect | None = None) -> Iterator[Site]:
@@ -74,28 +90,28 @@ def walk(root: Any, dialect: Dialect | None = None) -> Iterator[Site]:
     names, else draft 7); an unknown ``$schema`` is not this walk's to judge
     (``valid.check_dialects`` is), so it keeps the enclosing draft.
     """
-    start = dialect or _declared(root, DEFAULT)
+    start = dialect or (dialect_named(root.get("$schema")) if isinstance(root, Mapping) else None) or DEFAULT
     stack: list[Site] = [Site((), root, start)]
     while stack:
         site = stack.pop()
         yield site
         if not isinstance(site.node, Mapping):
             continue
+        path, dialect = site.path, site.dialect
         children = [
-            Site(
-                site.path + steps,
-                child,
-                _declared(child, site.dialect) if _is_resource(child) else site.dialect,
-            )
-            for steps, child in subschemas(site.node, site.dialect)
+            Site(path + steps, child, _declared(child, dialect) if "$schema" in child else dialect)
+            if isinstance(child, Mapping)
+            else Site(path + steps, child, dialect)
+            for steps, child in subschemas(site.node, dialect)
             if isinstance(child, (Mapping, bool))
         ]
         stack.extend(reversed(children))
 
 
 def _declared(node: Any, default: Dialect) -> Dialect:
-    found = dialect_named(node.get("$schema")) if isinstance(node, Mapping) else None
-    return found or default
+    if not _is_resource(node):
+        return default
+    return dialect_named(node.get("$schema")) or default
 
 
 def _is_resource(node: Any) -> bool:

@@ -39,6 +39,18 @@ def obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any
 
 
 S, INT, N, NULL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "null"}
+D4 = "http://json-schema.org/draft-04/schema#"
+D7 = "http://json-schema.org/draft-07/schema#"
+D2019 = "https://json-schema.org/draft/2019-09/schema"
+D2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def chain(length: int, end: dict[str, Any]) -> dict[str, Any]:
+    """``definitions`` where ``d0`` refers to ``d1``... and ``d{length}`` is ``end``."""
+    links: dict[str, Any] = {f"d{i}": {"$ref": f"#/definitions/d{i + 1}"} for i in range(length)}
+    return {**links, f"d{length}": end}
+
+
 CLOSED = {"additionalProperties": False}
 TREE_OLD = {
     "definitions": {
@@ -522,16 +534,23 @@ CASES = [
     Case(
         "unknown keyword added",
         v(S),
-        v({"type": "string", "dependentRequired": {}}),
+        v({"type": "string", "frobnicate": {}}),
         "undecided",
+        "ok",
+    ),
+    Case(
+        "a keyword of a later draft is ignored, as the validator ignores it",
+        v(S),
+        v({"type": "string", "dependentRequired": {}}),
+        "ok",
         "ok",
     ),
     Case(
         "a draft 2020-12 schema changed",
         {"$schema": "https://json-schema.org/draft/2020-12/schema", **v(S)},
         {"$schema": "https://json-schema.org/draft/2020-12/schema", **v(INT)},
-        "undecided",
-        "undecided",
+        "break",
+        "break",
         {"v": "x"},
         {"v": 1},
     ),
@@ -604,5 +623,202 @@ CASES = [
         "ok",
         drawable=False,
         samples=({"v": "x"}, {"v": ""}),
+    ),
+    # --- references, read by bc_events.schema's resolver
+    Case(
+        "anchored definition changed from integer to string ($id: '#item')",
+        {**v({"$ref": "#item"}), "definitions": {"item": {"$id": "#item", "type": "integer"}}},
+        {**v({"$ref": "#item"}), "definitions": {"item": {"$id": "#item", "type": "string"}}},
+        "break",
+        "break",
+        {"v": 3},
+        {"v": "x"},
+    ),
+    Case(
+        "anchored definition changed from integer to string ($anchor, 2019-09)",
+        {"$schema": D2019, **v({"$ref": "#item"}), "$defs": {"item": {"$anchor": "item", "type": "integer"}}},
+        {"$schema": D2019, **v({"$ref": "#item"}), "$defs": {"item": {"$anchor": "item", "type": "string"}}},
+        "break",
+        "break",
+        {"v": 3},
+        {"v": "x"},
+    ),
+    Case(
+        "a pointer with %20 compares equal to itself",
+        {**v({"$ref": "#/definitions/a%20b"}), "definitions": {"a b": INT}},
+        {**v({"$ref": "#/definitions/a%20b"}), "definitions": {"a b": INT}},
+        "ok",
+        "ok",
+    ),
+    Case(
+        "a pointer with %20 to a definition changed",
+        {**v({"$ref": "#/definitions/a%20b"}), "definitions": {"a b": INT}},
+        {**v({"$ref": "#/definitions/a%20b"}), "definitions": {"a b": S}},
+        "break",
+        "break",
+        {"v": 1},
+        {"v": "x"},
+    ),
+    Case(
+        "$ref '' and '#' both name the root",
+        obj({"n": INT, "child": {"$ref": ""}}),
+        obj({"n": INT, "child": {"$ref": "#"}}),
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"n": 1}, {"child": {"n": 2, "child": {}}}, {"child": {"child": {"n": 3}}}),
+    ),
+    Case(
+        "$ref '' to a root whose property changed",
+        obj({"n": INT, "child": {"$ref": ""}}),
+        obj({"n": S, "child": {"$ref": ""}}),
+        "break",
+        "break",
+        {"child": {"n": 1}},
+        {"child": {"n": "x"}},
+    ),
+    Case(
+        "the end of a 300-link $ref chain changed",
+        {**v({"$ref": "#/definitions/d0"}), "definitions": chain(300, INT)},
+        {**v({"$ref": "#/definitions/d0"}), "definitions": chain(300, S)},
+        "break",
+        "break",
+        {"v": 1},
+        {"v": "x"},
+    ),
+    Case(
+        "a 300-link $ref chain against the definition it ends in",
+        {**v({"$ref": "#/definitions/d0"}), "definitions": chain(300, INT)},
+        v(INT),
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": 1}, {"v": -7}),
+    ),
+    Case(
+        "draft-04 id as the base of a reference (a URN)",
+        {
+            "$schema": D4,
+            "id": "urn:example:root",
+            **v({"$ref": "#/definitions/n"}),
+            "definitions": {"n": INT},
+        },
+        {
+            "$schema": D4,
+            "id": "urn:example:root",
+            **v({"$ref": "#/definitions/m"}),
+            "definitions": {"m": INT},
+        },
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": 1}, {"v": 0}),
+    ),
+    # --- drafts other than 7, each read with its own keywords
+    Case(
+        "a draft-04 description change",
+        {"$schema": D4, **v({"type": "integer", "description": "old"})},
+        {"$schema": D4, **v({"type": "integer", "description": "new"})},
+        "ok",
+        "ok",
+    ),
+    Case(
+        "draft-04 exclusiveMaximum: true read as draft 7's exclusiveMaximum",
+        {"$schema": D4, **v({"type": "number", "maximum": 5, "exclusiveMaximum": True})},
+        {"$schema": D7, **v({"type": "number", "exclusiveMaximum": 5})},
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": 4.5}, {"v": -3}),
+    ),
+    Case(
+        "draft-04 exclusiveMaximum dropped",
+        {"$schema": D4, **v({"type": "integer", "maximum": 5, "exclusiveMaximum": True})},
+        {"$schema": D4, **v({"type": "integer", "maximum": 5})},
+        "ok",
+        "break",
+        forward_witness={"v": 5},
+    ),
+    Case(
+        "$schema draft-04 -> draft-07: 1.0 becomes an integer",
+        {"$schema": D4, **v(INT)},
+        {"$schema": D7, **v(INT)},
+        "ok",
+        "break",
+        forward_witness={"v": 1.0},
+        drawable=False,
+        samples=({"v": 1}, {"v": -2}),
+    ),
+    Case(
+        "a constant ignored by draft 4 (const is a draft-6 keyword)",
+        {"$schema": D4, **v({"const": 1})},
+        {"$schema": D4, **v({"const": 2})},
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": 1}, {"v": "x"}),
+    ),
+    Case(
+        "2020-12: prefixItems changed",
+        {"$schema": D2020, **v({"type": "array", "prefixItems": [S], "items": False})},
+        {"$schema": D2020, **v({"type": "array", "prefixItems": [INT], "items": False})},
+        "break",
+        "break",
+        {"v": ["x"]},
+        {"v": [1]},
+    ),
+    Case(
+        "2020-12: items after prefixItems loosened",
+        {"$schema": D2020, **v({"type": "array", "prefixItems": [S], "items": False})},
+        {"$schema": D2020, **v({"type": "array", "prefixItems": [S], "items": INT})},
+        "ok",
+        "break",
+        forward_witness={"v": ["x", 1]},
+        drawable=False,
+        samples=({"v": []}, {"v": ["x"]}),
+    ),
+    Case(
+        "2020-12: a minimum beside $ref dropped",
+        {"$schema": D2020, **v({"$ref": "#/$defs/n", "minimum": 0}), "$defs": {"n": INT}},
+        {"$schema": D2020, **v({"$ref": "#/$defs/n"}), "$defs": {"n": INT}},
+        "ok",
+        "break",
+        forward_witness={"v": -1},
+        drawable=False,
+        samples=({"v": 0}, {"v": 5}),
+    ),
+    Case(
+        "draft 7: a minimum beside $ref dropped (it never applied)",
+        {**v({"$ref": "#/definitions/n", "minimum": 0}), "definitions": {"n": INT}},
+        {**v({"$ref": "#/definitions/n"}), "definitions": {"n": INT}},
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"v": 0}, {"v": -5}),
+    ),
+    Case(
+        "2019-09: dependentRequired kept, a title changed",
+        {"$schema": D2019, **obj({"a": S, "b": S}, dependentRequired={"a": ["b"]}), "title": "old"},
+        {"$schema": D2019, **obj({"a": S, "b": S}, dependentRequired={"a": ["b"]}), "title": "new"},
+        "ok",
+        "ok",
+        drawable=False,
+        samples=({"a": "x", "b": "y"}, {}),
+    ),
+    # --- what every payload is, and what keywords imply
+    Case(
+        "root type: object added",
+        {"properties": {"a": S}},
+        {"type": "object", "properties": {"a": S}},
+        "ok",
+        "ok",
+    ),
+    Case(
+        "required [version] replaced by minProperties: 1",
+        obj({"version": S}, ("version",)),
+        obj({"version": S}, minProperties=1),
+        "ok",
+        "break",
+        forward_witness={"other": 1},
     ),
 ]

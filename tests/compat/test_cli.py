@@ -128,7 +128,8 @@ def test_allow_undecided(tmp_path: Path) -> None:
         ),
         (
             OLD.replace("id: {type: integer}", "id: {$ref: '#/definitions/Missing'}"),
-            "new.yaml:5: topic testing.InvoiceCreated: Schema is not a valid JSON Schema",
+            "new.yaml:8: topic testing.InvoiceCreated: Schema/properties/id: "
+            "unknown $ref '#/definitions/Missing'",
         ),
         (
             OLD.replace("id: {type: integer}", "id: {$ref: '#/definitions/A'}").replace(

@@ -167,7 +167,7 @@ BAD_INPUTS = {
         "method name 'publish_immediately' would shadow an attribute of bc_events.EventSession",
     ),
     "shadows_job_id": (_topics(("Id", "Job", OBJECT)), ":3: topic testing.JobId:", "'job_id' would shadow"),
-    "not_json": (_topics(("Created", "Test", "{type: object, default: 2024-01-02}")), ":3: ", "JSON cannot"),
+    "not_json": (_topics(("Created", "Test", "{type: object, default: 2024-01-02}")), ":5: ", "JSON cannot"),
     "non_string_key": (
         _topics(("Created", "Test", "{type: object, properties: {+1: {}}}")),
         ":5: ",

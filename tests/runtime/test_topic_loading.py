@@ -298,7 +298,7 @@ def test_an_invalid_schema_node_is_reported_at_its_line(tmp_path: Path, path: st
 @pytest.mark.parametrize("path", PATHS)
 def test_every_schema_node_has_a_line(tmp_path: Path, path: str) -> None:
     file = tmp_path / "topics.yaml"
-    file.write_text(topics(NESTED.replace("strin", "string"), path), encoding="utf-8")
+    file.write_text(topics(NESTED.replace("type: strin\n", "type: string\n"), path), encoding="utf-8")
     [topic] = load_topic_definitions(file).topics
     assert topic.line == 3
     assert topic.line_of() == 5  # the Schema key

@@ -34,6 +34,17 @@ def _show(call: Call) -> str:
     return f"{call.group.where}: {call.instance.description}: {call.instance.data!r} -> {errors}"
 
 
+EXPRESSIBLE = frozenset({"properties", "required", "items", "prefixItems", "$ref", "allOf", *TYPED})
+"""Keywords on the way to a failure that a TypedDict can say (the names under properties aside)."""
+
+
+def _expressible(call: Call) -> bool:
+    path = call.path
+    named = ("properties", "definitions", "$defs")
+    keywords = {step for index, step in enumerate(path) if index == 0 or path[index - 1] not in named}
+    return bool(path) and path[0] not in TYPED and keywords <= EXPRESSIBLE | {"definitions", "$defs"}
+
+
 @pytest.mark.slow
 def test_no_group_crashes_the_generator(results: Results) -> None:
     assert [f"{group.where}\n{trace}" for group, trace in results.crashes] == []
@@ -78,6 +89,8 @@ def test_figures(results: Results, capsys: pytest.CaptureFixture[str]) -> None:
         f" pyright {sum(call.rejected_by('pyright') for call in typed)})",
         "uncaught typed rejections by schema path:",
         *(f"  {count:4}  {path}" for path, count in uncaught.most_common()),
+        "uncaught under keywords a TypedDict can express:",
+        *(f"  {_show(call)}" for call in typed if call not in both and _expressible(call)),
         f"warnings: {results.warnings}",
     ]
     with capsys.disabled():

@@ -1,10 +1,9 @@
-"""Combinators: ``allOf`` as an intersection, ``anyOf``/``oneOf`` as unions, ``then``/``else`` keys.
+"""Combinators: ``allOf`` as an intersection, ``anyOf``/``oneOf`` as unions.
 
 ``allOf`` merges objects into one TypedDict (``merge.py``), never class
 inheritance.  A union branch no value can match is dropped (exact); branches
 that may overlap, and arrays in several branches, are typed wider with a
-warning.  Which conditional branch applies is decided at run time, so the keys
-they declare become optional keys.
+warning.  Which conditional branch applies is decided at run time (``conditionals``).
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bc_events.generator import conditionals
 from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.merge import may_overlap
 from bc_events.generator.model import Field, Hints, TypeNode
-from bc_events.generator.naming import pascal_case
-from bc_events.generator.scope import TopicScope, escape_pointer
+from bc_events.generator.scope import TopicScope
 
 
 def union_branches(
@@ -43,7 +42,68 @@ def union_branches(
             "oneOf branches may overlap: typed as their union (exactly-one is checked at run time)",
             branches,
         )
+    if keyword == "anyOf":  # oneOf: a value matching two branches is invalid, so the union is right
+        nodes = one_object(conv, nodes, scope, hints, f"{pointer}/{keyword}", branches)
     return conv.table.union(_one_list(conv, nodes, scope, f"{pointer}/{keyword}", branches))
+
+
+def one_object(
+    conv: Conversion, nodes: list[TypeNode], scope: TopicScope, hints: Hints, pointer: str, branches: Any
+) -> list[TypeNode]:
+    """Object branches one value may match together become one TypedDict of all their keys.
+
+    ``{"foo": "a", "bar": 2}`` matches both ``{required: [foo]}`` and ``{required:
+    [bar]}``, and neither TypedDict of the union (TypedDicts are closed).  The merged
+    TypedDict requires a key only where every branch does; a key gets the union
+    of its types in the branches that declare it.  Provably disjoint branches (a
+    ``const`` discriminator) stay a union: exact.
+    """
+    objects = [node for node in nodes if node.unnamed().obj is not None and not _pending(node)]
+    pending = [node for node in nodes if _pending(node)]
+    if pending and len(objects) + len(pending) >= 2 and may_overlap([*objects, *pending]):
+        # A definition still being converted (recursion) cannot be merged: any object is wider.
+        conv.warn(
+            scope,
+            pointer,
+            "object branches a value may match together, one of them recursive: typed with "
+            "Mapping[str, Any] beside them (wider)",
+            branches,
+        )
+        return [*nodes, conv.table.dict_of(conv.table.prim("any"))]
+    if len(objects) < 2 or not may_overlap(objects):
+        return nodes
+    conv.warn(
+        scope,
+        pointer,
+        "object branches a value may match together are typed as one TypedDict of all their keys "
+        "(wider: keys some branches do not require are NotRequired; which branch matches is "
+        "checked at run time)",
+        branches,
+    )
+    declared: dict[str, list[Field]] = {}
+    for node in objects:
+        obj = node.unnamed().obj
+        assert obj is not None
+        for item in obj.fields:
+            declared.setdefault(item.key, []).append(item)
+    fields = [
+        Field(
+            key,
+            conv.table.union(item.type for item in items),
+            len(items) == len(objects) and all(item.required for item in items),
+            next((item.description for item in items if item.description), ""),
+        )
+        for key, items in declared.items()
+    ]
+    merged = conv.table.object(fields, "", False, hints)
+    first = nodes.index(objects[0])
+    rest = [node for node in nodes if node not in objects]
+    return [*rest[:first], merged, *rest[first:]]
+
+
+def _pending(node: TypeNode) -> bool:
+    obj = node.unnamed().obj
+    return node.unnamed().kind == "named" or (obj is not None and obj.pending)
 
 
 def _one_list(
@@ -73,10 +133,15 @@ def all_of(
     if not isinstance(branches, list) or not branches:
         raise conv.error(scope, pointer, "allOf must be a non-empty list of schemas")
     result = base
+    declared: dict[str, list[TypeNode]] = {}
     for index, branch in enumerate(branches):
-        node = conv.convert(branch, scope, hints.child(f"Part{index + 1}"), f"{pointer}/allOf/{index}")
+        where = f"{pointer}/allOf/{index}"
+        if conditionals.is_conditional(branch):  # its keys apply only if its `if` holds: not merged
+            conditionals.declared_keys(conv, branch, scope, hints, where, declared)
+            branch = conditionals.unconditional(branch)
+        node = conv.convert(branch, scope, hints.child(f"Part{index + 1}"), where)
         result = conv.intersect(result, node, scope, f"{pointer}/allOf", hints)
-    return result
+    return conditionals.optional_keys(conv, result, declared, hints)
 
 
 def open_sibling(
@@ -96,44 +161,3 @@ def open_sibling(
         schema,
     )
     return conv.table.object(node.obj.fields, node.obj.description, False, node.obj.hints)
-
-
-def conditional_keys(
-    conv: Conversion,
-    schema: Mapping[str, Any],
-    result: TypeNode,
-    scope: TopicScope,
-    hints: Hints,
-    pointer: str,
-) -> TypeNode:
-    """Keys declared under ``then``/``else`` are optional keys of the union of their types.
-
-    Which branch applies is decided at run time; leaving the keys out would reject
-    every payload that uses them (narrower than the schema, which is never allowed).
-    """
-    declared: dict[str, list[TypeNode]] = {}
-    for keyword in ("then", "else"):
-        branch = schema.get(keyword)
-        properties = branch.get("properties") if isinstance(branch, Mapping) else None
-        for key, value in properties.items() if isinstance(properties, Mapping) else ():
-            where = f"{pointer}/{keyword}/properties/{escape_pointer(str(key))}"
-            declared.setdefault(str(key), []).append(
-                conv.convert(value, scope, hints.child(pascal_case(str(key))), where)
-            )
-    conv.warn(
-        scope,
-        pointer,
-        "then/else: the keys they declare are typed as optional keys (the union of their types "
-        "in both branches); the conditions and what they require are checked at run time (wider)",
-        schema,
-    )
-    if result.kind == "any" and declared:
-        result = conv.table.object((), "", False, hints)
-    if result.obj is None or not declared:
-        return result
-    known = result.obj.field_map()
-    extra = [
-        Field(key, conv.table.union(types), False) for key, types in declared.items() if key not in known
-    ]
-    obj = result.obj
-    return conv.table.object((*obj.fields, *extra), obj.description, obj.closed, obj.hints or hints)

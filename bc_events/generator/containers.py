@@ -30,7 +30,8 @@ def object_type(
     additional = schema.get("additionalProperties", True)
     patterns = schema.get("patternProperties") or {}
     if not properties and not required and (additional is not False or patterns):
-        return conv.table.dict_of(conv.table.union(_extra_values(conv, schema, scope, hints, pointer)))
+        values = conv.table.union(_extra_values(conv, schema, scope, hints, pointer))
+        return conv.table.dict_of(values, open_keys=bool(patterns))
     # Extra keys with a schema of their own are the point of the object (a map with a few
     # known keys): a TypedDict would reject every payload using them.  An explicit
     # `additionalProperties: true` only tolerates extras: the TypedDict stays (closed).
@@ -102,7 +103,7 @@ def _mapping_with_fields(
         )
         closed = schema.get("additionalProperties", True) is False
         extras = [] if closed else [conv.table.prim("any")]
-    return conv.table.dict_of(conv.table.union([*(item.type for item in fields), *extras]))
+    return conv.table.dict_of(conv.table.union([*(item.type for item in fields), *extras]), open_keys=True)
 
 
 def _extra_values(

@@ -24,6 +24,8 @@ UNTYPABLE: tuple[str, ...] = (
 UNTYPABLE += ("unevaluatedProperties", "unevaluatedItems", "propertyNames")
 COMBINATORS = ("allOf", "anyOf", "oneOf")
 WIDE_NAMES = {"integer": "int", "number": "float", "array": "list", "object": "dict"}
+PAYLOAD_POSITION = re.compile(r"(?:/(?:allOf|anyOf|oneOf)/\d+|/(?:then|else))*")
+"""Pointers whose schema applies to the payload itself (the root, its combinators' branches)."""
 COMBINED = re.compile(r"/(?:allOf|anyOf|oneOf)/\d+$|/(?:then|else|if|not)$")
 NOT_ASSERTIONS = frozenset(
     {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "title", "description"}
@@ -72,12 +74,6 @@ def field_doc(schema: Any) -> str:
     if schema.get("deprecated") is True:
         parts.append("Deprecated.")
     return "\n\n".join(part.strip() for part in parts if part.strip())
-
-
-def siblings_apply(root: Mapping[str, Any]) -> bool:
-    """Do keywords beside ``$ref`` apply?  From 2019-09 on (no ``$schema``: draft 7, as the runtime)."""
-    declared = root.get("$schema")
-    return isinstance(declared, str) and ("2019-09" in declared or "2020-12" in declared)
 
 
 def literal_int(value: float) -> bool:

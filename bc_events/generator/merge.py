@@ -72,6 +72,8 @@ class Merger:
             return self._merge_object(a, b, hints, out)
         if b.kind == "object" and a.kind == "dict":
             return self._merge_object(b, a, hints, out)
+        if a.kind == b.kind == "dict" and (a.values or b.values):  # pattern keys: either side's values
+            return self.table.dict_of(self.table.union([a.args[0], b.args[0]]), open_keys=True)
         if a.kind == b.kind and a.kind in ("list", "dict"):
             item = self._meet(a.args[0], b.args[0], hints, out)
             if item is None:
@@ -106,6 +108,13 @@ class Merger:
                 "allOf with a recursive definition while it is being defined: kept one side (wider)"
             )
             return b if a.obj.pending else a
+        if b.kind == "dict" and b.values:  # patternProperties: their keys stay valid, so a mapping
+            out.warnings.append(
+                "allOf with patternProperties (or properties beside an additionalProperties schema): "
+                "typed as a mapping of the union of every value type (wider)"
+            )
+            values = [item.type for item in a.obj.fields]
+            return self.table.dict_of(self.table.union([*values, b.args[0]]), open_keys=True)
         if b.kind == "dict":  # additionalProperties-only schema: every value must match it
             value = b.args[0]
             fields = []

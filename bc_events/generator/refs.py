@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bc_events.generator import keywords
-from bc_events.generator.conversion import Conversion
+from bc_events.generator.combinators import one_object
+from bc_events.generator.conversion import Conversion, Unsatisfiable
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.scope import TopicScope
+from bc_events.schema import parse_pointer
 
 
 class References:
@@ -31,10 +33,47 @@ class References:
         """``$ref`` alone up to draft 7; from 2019-09 on, its siblings apply too (as in an allOf)."""
         target = self.ref(schema["$ref"], scope, pointer)
         siblings = {key: value for key, value in schema.items() if key not in keywords.NOT_ASSERTIONS}
-        if not siblings or not keywords.siblings_apply(scope.topic.schema):
+        if not siblings or not scope.resolver.dialect_at(parse_pointer(pointer)).ref_siblings_apply:
             return target
         node = self._conversion.convert(siblings, scope, hints, pointer)
         return self._conversion.intersect(target, node, scope, pointer, hints)
+
+    def dynamic(
+        self, schema: Mapping[str, Any], keyword: str, scope: TopicScope, hints: Hints, pointer: str
+    ) -> TypeNode:
+        """``$dynamicRef``/``$recursiveRef``: the union of every schema it may lead to, with a warning.
+
+        Where a dynamic reference lands depends on the schemas that refer to this
+        one at run time; the union of its static target and of every schema holding
+        a matching ``$dynamicAnchor`` (``$recursiveAnchor: true``) is never narrower.
+        """
+        value = schema[keyword]
+        targets = scope.dynamic_targets(keyword, value, pointer)
+        if not targets:
+            raise self._conversion.error(
+                scope, pointer, f"unknown {keyword} {value!r}: it leads to no place in the topic's schema"
+            )
+        self._conversion.warn(
+            scope,
+            pointer,
+            f"{keyword} is typed as the union of every schema it may resolve to (wider: which one "
+            "applies depends on the schema that refers to this one, checked at run time)",
+            schema,
+        )
+        nodes = [self.target(target, scope, pointer) for target in targets]
+        siblings = {key: item for key, item in schema.items() if key not in keywords.NOT_ASSERTIONS}
+        siblings.pop(keyword)
+        if siblings:  # each candidate with the siblings, before `Any` absorbs the other candidates
+            rest = self._conversion.convert(siblings, scope, hints, pointer)
+            met = []
+            for node in nodes:
+                try:
+                    met.append(self._conversion.intersect(rest, node, scope, pointer, hints))
+                except Unsatisfiable:
+                    continue  # a candidate no value matches together with the siblings
+            nodes = met or [rest]
+        nodes = one_object(self._conversion, nodes, scope, hints, pointer, schema)
+        return self._conversion.table.union(nodes)
 
     def ref(self, ref: Any, scope: TopicScope, pointer: str) -> TypeNode:
         """Wherever ``ref`` leads inside the topic's schema (pointer, anchor, ``$id``-relative URI)."""
@@ -45,44 +84,78 @@ class References:
             )
         return self.target(target, scope, pointer)
 
-    def target(self, ref: str, scope: TopicScope, pointer: str) -> TypeNode:
-        """A reference target: converted once per distinct content, recursion through a shell."""
-        if ref in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
-            return self._shell(ref, scope)
+    def payload(self, scope: TopicScope) -> TypeNode:
+        """The topic's root as its payload: a JSON object, whatever else the schema allows."""
+        return self.target("#", scope, "", slot="#")
+
+    def target(self, ref: str, scope: TopicScope, pointer: str, slot: str = "") -> TypeNode:
+        """A reference target: converted once per distinct content, recursion through a shell.
+
+        ``$ref: "#"`` inside the schema is the root as a value (any JSON value it
+        allows), not the payload: unless the root says ``type: object``, its slot
+        is ``#self``, converted apart.
+        """
+        if not slot:  # a root of `type: object` is the same type as a payload and as a value
+            typed = scope.topic.schema.get("type") in ("object", ["object"])
+            slot = "#self" if ref == "#" and not typed else ref
+        if slot in scope.in_progress:  # recursion: hand out the shell, filled in when the definition is done
+            return self._shell(ref, slot, scope)
         key = scope.definition_key(ref) if ref != "#" else None  # "#" is the topic's own payload
         cached = self._cache.get(key) if key else None
         if cached is not None:
             return cached
-        scope.in_progress[ref] = None
-        node = self._conversion.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
-        shell = scope.in_progress.pop(ref)
-        if shell is not None and shell.named is not None:
-            shell.named.target = node.unnamed()
-            node = shell
-        elif shell is not None:
-            node = _close_recursion(shell, node)
-        elif ref != "#" and keywords.is_enumeration(node):  # `Currency = Literal[...]`, importable
+        previous = scope.payload
+        scope.payload = slot == "#" if ref == "#" else previous
+        try:
+            node = self._convert(ref, slot, scope)
+        finally:
+            scope.payload = previous
+        if ref != "#" and keywords.is_enumeration(node) and node.named is None:
+            # `Currency = Literal[...]`, importable
             node = self._conversion.table.named(node, scope.definition_hints(ref))
         if key:
             self._cache[key] = node
         return node
 
-    def _shell(self, ref: str, scope: TopicScope) -> TypeNode:
+    def _convert(self, ref: str, slot: str, scope: TopicScope) -> TypeNode:
+        """Convert ``ref``'s schema; a recursion whose object shell does not fit is converted again.
+
+        A definition that looks like a plain object recurs through its own class; if
+        it turns out to be something else (a mapping, for ``additionalProperties`` with
+        a schema), it is converted once more, recurring through a named alias.
+        """
+        scope.in_progress[slot] = None
+        cached = set(self._cache)
+        node = self._conversion.convert(scope.definitions[ref], scope, scope.definition_hints(ref), ref[1:])
+        shell = scope.in_progress.pop(slot)
+        if shell is None:
+            return node
+        if shell.named is not None:
+            shell.named.target = node.unnamed()
+            return shell
+        if node.obj is not None and not node.obj.pending:
+            return _close_recursion(shell, node)
+        for key in set(self._cache) - cached:  # they hold the shell that does not fit
+            del self._cache[key]
+        scope.named_shells.add(slot)
+        return self._convert(ref, slot, scope)
+
+    def _shell(self, ref: str, slot: str, scope: TopicScope) -> TypeNode:
         """The stand-in for ``ref`` while it is being converted, made on first recursion."""
-        shell = scope.in_progress[ref]
+        shell = scope.in_progress[slot]
         if shell is None:
             # A plain object recurs through its own class; anything else (Expr = Leaf | And)
             # through a named alias of the finished type.
             hints = scope.definition_hints(ref)
-            plain = keywords.plain_object(scope.definitions[ref])
+            plain = keywords.plain_object(scope.definitions[ref]) and slot not in scope.named_shells
             table = self._conversion.table
             shell = table.shell(hints) if plain else table.named_shell(hints)
-            scope.in_progress[ref] = shell
+            scope.in_progress[slot] = shell
         return shell
 
 
 def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:
-    """Give the shell the finished definition's fields; only plain objects get shells."""
+    """Give the object shell the finished definition's fields."""
     assert shell.obj is not None
     assert node.obj is not None
     shell.obj.fields, shell.obj.description, shell.obj.closed = (

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bc_events.generator import combinators, keywords
+from bc_events.generator import combinators, conditionals, keywords
 from bc_events.generator.containers import array_type, object_type
 from bc_events.generator.conversion import Conversion, Warn
 from bc_events.generator.enums import enum_type
@@ -24,6 +24,7 @@ from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.refs import References
 from bc_events.generator.scope import TopicScope
 from bc_events.generator.typetable import TypeTable
+from bc_events.schema import parse_pointer
 from bc_events.topics import Topic
 
 
@@ -37,23 +38,30 @@ class SchemaConverter(Conversion):
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self._references.target("#", scope, ""), scope)
+        return self._object_branches(self._references.payload(scope), scope)
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
-        """Event data is a JSON object: a root that also allows other values is typed by its objects."""
-        members = node.args if node.kind == "union" else (node,)
-        objects = [member for member in members if member.kind in ("object", "dict", "any")]
+        """Event data is a JSON object: a root that also allows other values is typed by its objects.
+
+        A root that says nothing about objects (``{}``, ``{minimum: 5}``, array keywords
+        only) is any object: ``Mapping[str, Any]``, as the runtime requires one.
+        """
+        if node.kind == "any":
+            return self.table.dict_of(node)
+        members = _members(node)
+        objects = [member for member in members if member.unnamed().kind in ("object", "dict", "any")]
         if not objects:
             raise self.error(scope, "", "no object satisfies the schema, and event data is a JSON object")
-        if len(objects) < len(members):
-            self.warn(
-                scope,
-                "",
-                "event data is a JSON object: the payload type keeps only the schema's object "
-                "branches (the runtime rejects any other value)",
-                scope.topic.schema,
-            )
-        return self.table.union(objects)
+        if len(objects) == len(members):
+            return node
+        self.warn(
+            scope,
+            "",
+            "event data is a JSON object: the payload type keeps only the schema's object "
+            "branches (the runtime rejects any other value)",
+            scope.topic.schema,
+        )
+        return self._object_branches(self.table.union(objects), scope)
 
     def convert(self, schema: Any, scope: TopicScope, hints: Hints, pointer: str) -> TypeNode:
         """Any schema -> its type: ``$ref``, then the base keywords, then combinators and ``nullable``."""
@@ -68,6 +76,10 @@ class SchemaConverter(Conversion):
             )
         if "$ref" in schema:
             return self._references.with_siblings(schema, scope, hints, pointer)
+        order = scope.resolver.dialect_at(parse_pointer(pointer)).order
+        for keyword, draft in (("$dynamicRef", 2020), ("$recursiveRef", 2019)):
+            if keyword in schema and order == draft:
+                return self._references.dynamic(schema, keyword, scope, hints, pointer)
         ignored = [keyword for keyword in keywords.UNTYPABLE if keyword in schema]
         if ignored:
             self.warn(
@@ -88,8 +100,8 @@ class SchemaConverter(Conversion):
                 result = self.intersect(result, branches, scope, f"{pointer}/{keyword}")
         if schema.get("nullable") is True:
             self._nullable_has_no_effect(schema, scope, pointer)
-        if "then" in schema or "else" in schema:
-            result = combinators.conditional_keys(self, schema, result, scope, hints, pointer)
+        if conditionals.is_conditional(schema):
+            result = conditionals.conditional_keys(self, schema, result, scope, hints, pointer)
         return result
 
     def _nullable_has_no_effect(self, schema: Mapping[str, Any], scope: TopicScope, pointer: str) -> None:
@@ -137,6 +149,8 @@ class SchemaConverter(Conversion):
             ):
                 return self._untyped(["object"], schema, scope, pointer)
             if any(key in schema for key in ("items", "prefixItems", "additionalItems")):
+                if scope.payload and keywords.PAYLOAD_POSITION.fullmatch(pointer):
+                    return None  # event data is an object, which array keywords do not constrain
                 return self._untyped(["array"], schema, scope, pointer)
             return None
         names = declared if isinstance(declared, list) else [declared]
@@ -154,7 +168,8 @@ class SchemaConverter(Conversion):
         where the surrounding schema decides the type: the topic's root (event data is
         an object), a combinator's branch or a ``then``/``else``.
         """
-        if keywords.COMBINED.search(pointer) or not pointer or "enum" in schema or "const" in schema:
+        root = not pointer and scope.payload
+        if keywords.COMBINED.search(pointer) or root or "enum" in schema or "const" in schema:
             return inferred
         self.warn(
             scope,
@@ -164,3 +179,21 @@ class SchemaConverter(Conversion):
             schema,
         )
         return ["object", "array", "string", "number", "boolean", "null"]
+
+
+def _members(node: TypeNode) -> list[TypeNode]:
+    """The members of a union, through named aliases of unions (``Expr = Leaf | And``)."""
+    found: list[TypeNode] = []
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        inner = current.unnamed()
+        if inner.kind == "union":
+            stack.extend(reversed(inner.args))
+        else:
+            found.append(current)
+    return found

@@ -51,7 +51,14 @@ class TypeTable:
     def list_of(self, item: TypeNode) -> TypeNode:
         return self._intern(("list", item), TypeNode("list", (item,)))
 
-    def dict_of(self, value: TypeNode) -> TypeNode:
+    def dict_of(self, value: TypeNode, open_keys: bool = False) -> TypeNode:
+        """``Mapping[str, value]``; ``open_keys``: a map whose keys a schema (patterns) types.
+
+        Merged with an object (allOf), a plain one constrains every value of the
+        object; an ``open_keys`` one keeps the merge a mapping (its keys stay valid).
+        """
+        if open_keys:
+            return self._intern(("dict", value, "open"), TypeNode("dict", (value,), values=("open",)))
         return self._intern(("dict", value), TypeNode("dict", (value,)))
 
     def object(self, fields: Iterable[Field], description: str, closed: bool, hints: Hints) -> TypeNode:

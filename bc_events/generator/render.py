@@ -9,19 +9,30 @@ then formats the result (as a library call, so it can never be skipped).
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import os
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import black
-import jinja2
-from black.mode import TargetVersion
+if TYPE_CHECKING:
+    import black
+    import jinja2
 
 from bc_events.generator.model import LiteralValue, ModuleSpec, ObjectType, TopicSpec, TypeNode
 from bc_events.generator.naming import MODULE_NAMES, is_plain_identifier
 
-BLACK_MODE = black.Mode(target_versions={TargetVersion.PY311})
-"""black's defaults (line length 88): what ``black`` on the generated file also uses."""
+
+@functools.cache
+def black_mode() -> black.Mode:
+    """black's defaults (line length 88): what ``black`` on the generated file also uses.
+
+    black and Jinja2 are imported when first needed (about 100 ms): a ``--check`` that
+    finds nothing to do never needs them.
+    """
+    import black
+
+    return black.Mode(target_versions={black.TargetVersion.PY311})
 
 
 def py_literal(value: str | LiteralValue | None) -> str:
@@ -176,14 +187,18 @@ def _topic_view(spec: TopicSpec) -> TopicView:
     )
 
 
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("bc_events", "templates"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,  # Python source, not HTML: escaping is py_literal's job
-)
+@functools.cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("bc_events", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # Python source, not HTML: escaping is py_literal's job
+    )
 
 
 def render_module(module: ModuleSpec) -> str:
@@ -206,18 +221,22 @@ def render_module(module: ModuleSpec) -> str:
     used |= {"TypeAlias"} if aliases else set()
     used |= {"Any", "Literal", "overload"} if len(topics) > 1 else {"Literal"} if topics else set()
     extensions = ["deprecated", "override"] if any(topic.deprecated for topic in topics) else ["override"]
-    text = _ENVIRONMENT.get_template("events_module.py.jinja").render(
-        module=module,
-        options=module.options,
-        typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
-        abc_imports=sorted(exprs.abc),
-        extension_imports=extensions,
-        objects=objects,
-        aliases=aliases,
-        topics=topics,
-        embedded=[_placeholder(piece) for piece in pieces],
-        first_is_assignment=objects[0].functional if objects else bool(aliases),
-        public_names=[py_literal(name) for name in _public_names(module)],
+    text = (
+        _environment()
+        .get_template("events_module.py.jinja")
+        .render(
+            module=module,
+            options=module.options,
+            typing_imports=sorted(used, key=lambda name: (name != "TYPE_CHECKING", name)),
+            abc_imports=sorted(exprs.abc),
+            extension_imports=extensions,
+            objects=objects,
+            aliases=aliases,
+            topics=topics,
+            embedded=[_placeholder(piece) for piece in pieces],
+            first_is_assignment=objects[0].functional if objects else bool(aliases),
+            public_names=[py_literal(name) for name in _public_names(module)],
+        )
     )
     return _put_back(_black(text), pieces)
 
@@ -258,9 +277,11 @@ _STAND_IN = "class _:\n"
 
 
 def _format_piece(source: str) -> str:
+    import black
+
     if source.startswith("    "):
-        return black.format_str(_STAND_IN + source, mode=BLACK_MODE)[len(_STAND_IN) :]
-    return black.format_str(source, mode=BLACK_MODE)
+        return black.format_str(_STAND_IN + source, mode=black_mode())[len(_STAND_IN) :]
+    return black.format_str(source, mode=black_mode())
 
 
 def _split_for_black(text: str) -> list[tuple[str, str]]:

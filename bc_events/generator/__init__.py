@@ -9,6 +9,7 @@ Each step hands a finished value to the next::
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -16,17 +17,17 @@ from typing import Any
 
 from bc_events import __version__
 from bc_events.errors import TopicDefinitionError
+from bc_events.generator.assemble import render_module
 from bc_events.generator.checks import check_topic
 from bc_events.generator.diagnostics import WarningLog
 from bc_events.generator.load import load_topics
 from bc_events.generator.model import ModuleSpec, Options, plan_module
 from bc_events.generator.naming import ClassOptionError, check_class_options, data_type_name, topic_prefix
-from bc_events.generator.render import render_module
 from bc_events.generator.schema import SchemaConverter
 from bc_events.generator.typetable import TypeTable
 from bc_events.validation import PayloadValidator
 
-__all__ = ["ClassOptionError", "Options", "generate"]
+__all__ = ["ClassOptionError", "Options", "generate", "load_module_spec"]
 
 
 def generate(
@@ -36,14 +37,31 @@ def generate(
     *,
     text: str | None = None,
     strict: bool = False,
+    formatter: Callable[[str], str] | None = None,
 ) -> str:
     """The generated module for the topic file ``path`` (whose content is ``text`` if given).
 
     Raises ``TopicDefinitionError`` for bad input and ``ClassOptionError`` for an
     unusable class name.  Warnings (a construct typed wider than its schema) go
     to ``warn``, once per construct; stderr by default.  With ``strict`` they are
-    errors: reported the same way, then a ``TopicDefinitionError``.
+    errors: reported the same way, then a ``TopicDefinitionError``.  ``formatter``
+    formats the pieces black must see (``cache.PieceCache.format`` reuses earlier work).
     """
+    module = load_module_spec(path, options, warn, text=text, strict=strict)
+    rendered = render_module(module, formatter) if formatter is not None else render_module(module)
+    _check_python_can_parse(rendered, path)
+    return rendered
+
+
+def load_module_spec(
+    path: str,
+    options: Options | None = None,
+    warn: Callable[[str], Any] | None = None,
+    *,
+    text: str | None = None,
+    strict: bool = False,
+) -> ModuleSpec:
+    """Everything ``generate`` lays out for ``path``, checked and named (same errors and warnings)."""
     options = options or Options()
     loaded = load_topics(path, text)
     definitions = loaded.definitions
@@ -63,11 +81,14 @@ def generate(
         topic.name: converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))
         for topic in by_name
     }
-    payloads = [converted[topic.name] for topic in definitions.topics]
     for topic in definitions.topics:  # what EventClient compiles at start-up must compile here too
         PayloadValidator(topic, definitions.source)
     log.finish()
-    topics, objects, aliases, forward = plan_module(definitions, payloads, options)
+    # Declarations in the order of topic names too: reordering the file changes only the
+    # input hash and the embedded definitions (which keep the file's order).
+    ordered = dataclasses.replace(definitions, topics=tuple(by_name))
+    payloads = [converted[topic.name] for topic in by_name]
+    topics, objects, aliases, forward = plan_module(ordered, payloads, options)
     module = ModuleSpec(
         source_name=os.path.basename(path),
         source_sha256=loaded.sha256,
@@ -80,9 +101,7 @@ def generate(
         forward=forward,
         embedded=loaded.embedded,
     )
-    text = render_module(module)
-    _check_python_can_parse(text, definitions.source)
-    return text
+    return module
 
 
 def _check_python_can_parse(text: str, source: str) -> None:

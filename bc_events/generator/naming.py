@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bc_events.errors import TopicDefinitionError
+from bc_events.generator.escaping import is_pinned
 from bc_events.naming import action_first_name, entity_first_name
 from bc_events.session import EventSession
 from bc_events.topics import Topic
@@ -68,7 +69,7 @@ def pascal_case(text: str) -> str:
             for match in _CAMEL_WORD.finditer(chunk.group(0))
         )
     name = unicodedata.normalize("NFKC", "".join(word[:1].upper() + word[1:].lower() for word in words))
-    name = "".join(char for char in name if ("T" + char).isidentifier())
+    name = "".join(char for char in name if is_pinned(char) and ("T" + char).isidentifier())
     if not name:
         return "T"
     if not name.isidentifier():  # starts with a digit (or another character only allowed later)
@@ -77,7 +78,13 @@ def pascal_case(text: str) -> str:
 
 
 def _shape(char: str) -> str:
-    """``A`` upper case, ``a`` any other letter or mark, ``0`` a digit, `` `` anything else."""
+    """``A`` upper case, ``a`` any other letter or mark, ``0`` a digit, `` `` anything else.
+
+    A character Unicode 3.2 does not assign is never part of a name: whether it is a
+    letter depends on the Python running the generator (``escaping.is_pinned``).
+    """
+    if not is_pinned(char):
+        return " "
     if char.isdecimal():
         return "0"
     if not ("T" + char).isidentifier() or char == "_":
@@ -105,6 +112,11 @@ class ClassOptionError(ValueError):
 
 def class_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a generated class, or ``None`` when it can."""
+    if not all(map(is_pinned, name)):
+        return (
+            f"{name!r} has characters newer than Unicode 3.2, which Python versions disagree "
+            "on (an identifier or not); use older letters"
+        )
     if not name.isidentifier():
         return f"{name!r} is not a Python identifier"
     if unicodedata.normalize("NFKC", name) != name:

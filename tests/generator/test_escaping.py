@@ -14,7 +14,8 @@ import yaml
 from generator_support import BIN, run
 
 from bc_events.generator import generate
-from bc_events.generator.render import black_mode, py_literal
+from bc_events.generator.escaping import py_literal
+from bc_events.generator.layout import black_mode
 
 HOSTILE = [
     "plain",

@@ -20,12 +20,14 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.escaping import is_pinned
 from bc_events.naming import action_first_name, entity_first_name
-from bc_events.session import EventSession
-from bc_events.topics import Topic
+
+if TYPE_CHECKING:
+    from bc_events.topics import Topic
 
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
 _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -167,6 +169,8 @@ def method_names(topic: Topic, default_category: str) -> tuple[str, str]:
 
 def session_base_attributes() -> frozenset[str]:
     """Every attribute of ``bc_events.EventSession`` (class and instance): methods must not shadow them."""
+    from bc_events.session import EventSession  # only when naming methods: the CLI imports this module
+
     instance = EventSession("actor", "service", "job", None)  # type: ignore[arg-type]  # only stores the client
     return frozenset(dir(EventSession)) | frozenset(vars(instance))
 

@@ -334,7 +334,7 @@ def _frame_pieces(module: ModuleSpec) -> list[Piece]:
     ]
     literals = [py_literal(piece) for piece in module.embedded]
     # Literals short enough to share a line are black's to join; long ones it leaves one per line.
-    definitions = Piece("\n\n", str(frame.definitions(literals)), exact=len(" ".join(literals)) > 84)
+    definitions = Piece("\n\n", str(frame.definitions(literals)), exact=len(" ".join(literals)) > 80)
     names = [py_literal(name) for name in _public_names(module)]
     return [
         Piece("\n\n", str(frame.client(options, factories))),

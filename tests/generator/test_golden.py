@@ -79,7 +79,7 @@ def test_the_module_is_made_of_small_pieces_most_already_in_black_form() -> None
     """
     module = load_module_spec(str(EXAMPLE / "topics.yaml"))
     rendered = render_pieces(module)
-    declarations = [piece for piece in rendered.body if not piece.text.startswith("_TOPIC_DEFINITIONS")]
+    declarations = [piece for piece in rendered.body if "_TOPIC_DEFINITIONS =" not in piece.text]
     largest = max(piece.text.count("\n") for piece in declarations)
     methods = sum(piece.text.lstrip().startswith("def ") for piece in rendered.body)
     assert methods >= 5  # one piece per topic method at least

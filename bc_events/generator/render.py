@@ -1,17 +1,15 @@
-"""Model -> pieces of source: type expressions, literals and signatures computed here, placed by macros.
+"""Model -> pieces of source: imports and signatures computed here, placed by the macros.
 
-Everything that comes from the YAML and lands in code (descriptions, keys,
-enum values, the embedded definitions) goes through ``py_literal``; names are
-identifiers the model checked.  Each declaration and each session member is
-rendered as its own piece (``layout.Piece``), in topic-name order; ``layout``
-and ``cache`` turn the pieces into the formatted module.
+Each declaration and each session member is rendered as its own piece
+(``layout.Piece``), in topic-name order, from the views of ``views.py`` (type
+expressions and literals); ``assemble`` turns the pieces into the formatted module.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bc_events.generator.escaping import py_literal
@@ -20,141 +18,9 @@ from bc_events.generator.layout import Piece, bracketed
 if TYPE_CHECKING:
     import jinja2
 
-from bc_events.generator.model import ModuleSpec, ObjectType, TopicSpec, TypeNode
-from bc_events.generator.naming import MODULE_NAMES, is_plain_identifier
-
-
-@dataclass
-class _Expressions:
-    """Type expressions of nodes (memoized: nodes are shared) and the typing names they use."""
-
-    forward: frozenset[str]
-    used: set[str] = field(default_factory=set)
-    abc: set[str] = field(default_factory=set)
-    """Names used from ``collections.abc``."""
-    _cache: dict[int, str] = field(default_factory=dict)
-
-    def expr(self, node: TypeNode) -> str:
-        text = self._cache.get(id(node))
-        if text is None:
-            text = self._cache[id(node)] = self._build(node)
-        return text
-
-    def _build(self, node: TypeNode) -> str:
-        kind = node.kind
-        if kind == "any":
-            self.used.add("Any")
-            return "Any"
-        if kind == "none":
-            return "None"
-        if kind in ("str", "int", "float", "bool"):
-            return kind
-        if kind == "literal":
-            self.used.add("Literal")
-            return f"Literal[{', '.join(py_literal(value) for value in node.values)}]"
-        # Payloads are inputs: read-only protocols accept a list[Temperature] where
-        # Sequence[Temperature | Humidity] is expected (list and dict are invariant).
-        # Except where a str is itself a Sequence of the items (str or Any items):
-        # there list[...] keeps a string in place of a list a type error.
-        if kind == "list" and _accepts_str(node.args[0]):
-            return f"list[{self.expr(node.args[0])}]"
-        if kind == "list":
-            self.abc.add("Sequence")
-            return f"Sequence[{self.expr(node.args[0])}]"
-        if kind == "dict":
-            self.abc.add("Mapping")
-            return f"Mapping[str, {self.expr(node.args[0])}]"
-        if kind == "union":
-            return " | ".join(self.expr(arg) for arg in node.args)
-        if node.named is not None:
-            return node.named.name
-        assert node.obj is not None
-        return node.obj.name
-
-    def references_forward(self, node: TypeNode) -> bool:
-        """Does the expression name a type declared further down (only possible in recursion)?"""
-        if node.obj is not None:
-            return node.obj.name in self.forward
-        if node.named is not None:
-            return node.named.name in self.forward
-        return any(self.references_forward(arg) for arg in node.args)
-
-
-def _accepts_str(node: TypeNode) -> bool:
-    """Is every ``str`` a value of ``node`` (so every ``str`` is a ``Sequence`` of it)?"""
-    if node.kind == "named":
-        return node.unnamed() is not node and _accepts_str(node.unnamed())
-    if node.kind == "union":
-        return any(_accepts_str(member) for member in node.args)
-    return node.kind in ("any", "str")
-
-
-@dataclass(frozen=True)
-class FieldView:
-    key: str
-    """An identifier (class syntax) or a string literal (functional syntax)."""
-    type: str
-    doc: str
-
-
-@dataclass(frozen=True)
-class ObjectView:
-    name: str
-    doc: str
-    functional: bool
-    fields: list[FieldView]
-
-
-@dataclass(frozen=True)
-class TopicView:
-    method: str
-    alias: str
-    data: str
-    doc: str
-    action: str
-    entity: str
-    category: str
-    default_category: bool
-    deprecated: str
-    """The message of ``@deprecated(...)`` for a topic whose schema says ``deprecated: true``, or ""."""
-
-
-def _object_view(obj: ObjectType, exprs: _Expressions, taken: frozenset[str], topic_doc: str) -> ObjectView:
-    # Class syntax keeps field docstrings; keys that are not plain identifiers, or that
-    # would shadow a name the class body uses, need the functional syntax.
-    functional = not all(is_plain_identifier(item.key) and item.key not in taken for item in obj.fields)
-    fields = []
-    for item in obj.fields:
-        expression = exprs.expr(item.type)
-        if not item.required:
-            exprs.used.add("NotRequired")
-            expression = f"NotRequired[{expression}]"
-        if functional and exprs.references_forward(item.type):
-            expression = py_literal(expression)  # evaluated at import: quote names declared later
-        key = py_literal(item.key) if functional else item.key
-        fields.append(FieldView(key, expression, py_literal(item.description) if item.description else ""))
-    description = obj.description or topic_doc
-    doc = py_literal(description) if description else ""
-    return ObjectView(obj.name, doc, functional, fields)
-
-
-def _topic_view(spec: TopicSpec) -> TopicView:
-    topic = spec.topic
-    summary = f"Publish {topic.name}: {topic.description}" if topic.description else f"Publish {topic.name}."
-    method, alias = spec.methods
-    return TopicView(
-        method=method,
-        alias=alias if alias != method else "",
-        data=spec.data_name,
-        doc=py_literal(summary),
-        action=py_literal(topic.action),
-        entity=py_literal(topic.entity),
-        category=py_literal(topic.category),
-        default_category=spec.is_default_category,
-        deprecated=py_literal(f"topic {topic.name} is deprecated")
-        if topic.schema.get("deprecated") is True
-        else "",
-    )
+from bc_events.generator.model import ModuleSpec
+from bc_events.generator.naming import MODULE_NAMES
+from bc_events.generator.views import Expressions, ObjectView, TopicView, object_view, topic_view
 
 
 @functools.cache
@@ -190,11 +56,11 @@ class RenderedModule:
 def render_pieces(module: ModuleSpec) -> RenderedModule:
     """Every piece of the module, declarations and session members in topic-name order."""
     decls = _macros("macros.jinja")
-    exprs = _Expressions(module.forward)
+    exprs = Expressions(module.forward)
     taken = MODULE_NAMES | {obj.name for obj in module.objects}
     # A payload TypedDict without a description of its own carries its topic's.
     topic_docs = {spec.data_name: spec.topic.description for spec in module.topics}
-    objects = [_object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
+    objects = [object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
     body = [
         Piece("\n" if not index and obj.functional else "\n\n", str(decls.typed_dict(obj)))
         for index, obj in enumerate(objects)
@@ -205,7 +71,7 @@ def render_pieces(module: ModuleSpec) -> RenderedModule:
         expression = py_literal(exprs.expr(node)) if exprs.references_forward(node) else exprs.expr(node)
         before = "\n" if index else "\n\n" if objects else "\n"
         body.append(Piece(before, str(decls.alias(name, expression))))
-    topics = [_topic_view(spec) for spec in module.topics]
+    topics = [topic_view(spec) for spec in module.topics]
     body += _session_pieces(decls, module, topics)
     body += _frame_pieces(module)
     typing, extensions = _imports(exprs, topics, bool(objects), bool(module.aliases))
@@ -225,7 +91,7 @@ def render_pieces(module: ModuleSpec) -> RenderedModule:
 
 
 def _imports(
-    exprs: _Expressions, topics: list[TopicView], objects: bool, aliases: bool
+    exprs: Expressions, topics: list[TopicView], objects: bool, aliases: bool
 ) -> tuple[list[str], list[str]]:
     """Names imported from ``typing`` and from ``typing_extensions``, in isort's order.
 

@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,14 +34,14 @@ EXAMPLE = ROOT / "generated_example" / "topics.yaml"
 
 def timed(
     runs: int, command: Callable[[int], list[str | Path]], before: Callable[[int], None] | None = None
-) -> list[float]:
-    """Wall seconds of ``runs`` runs of ``command(index)`` (``before(index)`` runs untimed first)."""
+) -> list[Timing]:
+    """Wall and CPU seconds of ``runs`` runs of ``command(index)`` (``before(index)`` runs untimed first)."""
     seconds = []
     for index in range(runs):
         if before is not None:
             before(index)
         result = run(*command(index)).check()
-        seconds.append(result.seconds)
+        seconds.append(Timing(result.seconds, result.cpu_seconds))
     return seconds
 
 
@@ -64,7 +65,7 @@ def strip_definitions(module: Path, target: Path) -> None:
     target.write_text(text[:start] + empty + text[end:], encoding="utf-8")
 
 
-def checker_seconds(module: Path, runs: int) -> dict[str, list[float]]:
+def checker_seconds(module: Path, runs: int) -> dict[str, list[Timing]]:
     """mypy --strict (no cache) and pyright wall seconds on ``module`` alone."""
     folder = module.parent
     return {
@@ -79,7 +80,9 @@ def checker_seconds(module: Path, runs: int) -> dict[str, list[float]]:
                 folder / module.name,
             ],
         ),
-        "pyright": timed(runs, lambda _: [BIN / "pyright", folder / module.name]),
+        "pyright": timed(
+            runs, lambda _: [BIN / "pyright", "--pythonpath", BIN / "python", folder / module.name]
+        ),
     }
 
 
@@ -91,11 +94,37 @@ def edit_topic(source: Path, target: Path, index: int) -> None:
     target.write_text(text[:at] + f"Edited {index}. " + text[at:], encoding="utf-8")
 
 
-def cell(seconds: list[float], unit: str = "s") -> str:
-    if not seconds:
-        return "-"
-    scale, digits = (1, 2) if unit == "s" else (1, 0)
-    return f"{min(seconds) * scale:.{digits}f} / {statistics.median(seconds) * scale:.{digits}f} {unit}"
+class _Rows(list[tuple[str, str, str, str]]):
+    """The table's rows, each also printed as soon as it is measured (a later failure loses none)."""
+
+    def append(self, row: tuple[str, str, str, str]) -> None:
+        print("  " + " | ".join(row), flush=True)
+        super().append(row)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One whole-process run: wall seconds, and CPU seconds (steadier on a busy machine)."""
+
+    wall: float
+    cpu: float
+
+
+def median_cpu(timings: list[Timing]) -> float:
+    return statistics.median(timing.cpu for timing in timings)
+
+
+def cell(timings: list[Timing]) -> str:
+    """``min / median`` of the wall times, and of the CPU times in brackets."""
+    wall, cpu = [timing.wall for timing in timings], [timing.cpu for timing in timings]
+    return (
+        f"{min(wall):.2f} / {statistics.median(wall):.2f} s "
+        f"(CPU {min(cpu):.2f} / {statistics.median(cpu):.2f} s)"
+    )
+
+
+def cell_ms(figures: list[float]) -> str:
+    return f"{min(figures):.0f} / {statistics.median(figures):.0f} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,15 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-dcg", action="store_true", help="skip datamodel-codegen (about a minute)")
     args = parser.parse_args(argv)
     corpus = find_corpus()
-    now_gen = [BIN / "python", "-m", "bc_events.generator"]
+    now_gen: list[str | Path] = [BIN / "python", "-m", "bc_events.generator"]
     old_python = args.baseline / ".venv" / "bin" / "python"
-    old_gen = [old_python, "-m", "bc_events.generator"]
+    old_gen: list[str | Path] = [old_python, "-m", "bc_events.generator"]
     runs, few = args.runs, max(3, args.runs // 2)
     with tempfile.TemporaryDirectory(prefix="gen-speed-") as scratch:
         work = Path(scratch)
         os.environ["BC_EVENTS_CACHE_DIR"] = str(work / "cache")
         os.chdir(work)  # neither checkout's package is importable from the working directory
-        rows: list[tuple[str, str, str, str]] = []
+        rows = _Rows()
         out = work / "events_gen.py"
         print("5-topic file ...", flush=True)
         rows.append(
@@ -159,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             (
                 "`import bc_events` (-X importtime)",
-                cell(import_ms(old_python, runs, work), "ms"),
-                cell(import_ms(BIN / "python", runs, work), "ms"),
+                cell_ms(import_ms(old_python, runs, work)),
+                cell_ms(import_ms(BIN / "python", runs, work)),
                 "<= 60 ms",
             )
         )
@@ -176,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
                 work / "dcg",
                 *DATAMODEL_CODEGEN_OPTIONS,
             ).check()
-            dcg = f"{result.seconds:.1f} s ({result.seconds / min(now_cold):.0f}x the corpus cold run)"
+            fastest = min(timing.wall for timing in now_cold)
+            dcg = (
+                f"{result.seconds:.1f} s wall, {result.cpu_seconds:.1f} s CPU "
+                f"({result.seconds / fastest:.0f}x the fastest cold corpus run here)"
+            )
         print("type checkers ...", flush=True)
         run(*now_gen, corpus, "-o", big).check()
         full, bare = work / "full" / "events_gen.py", work / "bare" / "events_gen.py"
@@ -185,12 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         strip_definitions(big, bare)
         with_defs, without = checker_seconds(full, few), checker_seconds(bare, few)
         for checker in ("mypy", "pyright"):
-            extra = statistics.median(with_defs[checker]) / statistics.median(without[checker]) - 1
+            extra = median_cpu(with_defs[checker]) / median_cpu(without[checker]) - 1
             rows.append(
                 (
                     f"{checker} on the corpus module: with / without embedded definitions",
                     "",
-                    f"{cell(with_defs[checker])} vs {cell(without[checker])} ({extra:+.0%})",
+                    f"{cell(with_defs[checker])} vs {cell(without[checker])} ({extra:+.0%} CPU)",
                     "<= +5 %",
                 )
             )

@@ -74,3 +74,12 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         bc_events.Nope  # noqa: B018
     assert set(bc_events.__all__) <= set(dir(bc_events))
+
+
+def test_reading_topics_and_comparing_them_imports_nothing_of_delivery() -> None:
+    script = (
+        "import sys, bc_events.topics, bc_events.validation, bc_events.compat.cli\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({DELIVERY!r})))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -170,3 +170,28 @@ def test_python_3_11_and_3_13_generate_the_same_bytes(tmp_path: Path) -> None:
         outputs.append(result.stdout)
     assert "\\U0001fae0" in outputs[0]
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow
+def test_mypy_at_the_declared_floor_accepts_the_readme_flags_on_the_example(tmp_path: Path) -> None:
+    import tomllib
+
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    (floor,) = [requirement for requirement in dev["dev"] if requirement.startswith("mypy")]
+    version = floor.split(">=")[1].split(",")[0].split()[0]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = run(venv / "bin" / "pip", "install", "-q", f"mypy=={version}.*", "types-PyYAML", "-e", ROOT)
+    assert install.returncode == 0, install.stderr
+    result = run(
+        venv / "bin" / "mypy",
+        "--strict",
+        "--enable-error-code",
+        "deprecated",
+        "events_gen.py",
+        "app.py",
+        cwd=EXAMPLE,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 LINE_LENGTH = 88
 """black's default, which ``black`` run by a user on the generated file also uses."""
 _STAND_IN = "class _:\n"
+_DOC_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*\.__doc__ = (?=[\"'])")
+"""``X.__doc__ = "..."``: black leaves it on one line when the string alone would not fit either."""
 _LONE_STRING = re.compile(r"""^ *(?P<q>["'])(?P<body>(?:[^"'\\]|\\.|(?!(?P=q))["'])*)(?P=q)\n?$""")
 
 
@@ -69,19 +71,27 @@ def bracketed(
 def is_black_form(text: str) -> bool:
     """Would black leave ``text`` (laid out by this module's rules) exactly as it is?
 
-    Every line must fit in 88 columns, be ASCII (black measures East Asian wide
-    characters as two columns), or be a lone string literal, which black never
-    splits, whose body does not start or end with a space, quote or backslash
+    Every line must fit in 88 columns and be ASCII (black measures East Asian wide
+    characters as two columns), or be a comment, or a lone string literal, which
+    black never splits, whose body does not start or end with a space or a quote
     (black's docstring rules touch those).
     """
     for line in text.splitlines():
-        match = _LONE_STRING.match(line) if line.lstrip()[:1] in ('"', "'") else None
+        stripped = line.lstrip()
+        if stripped.startswith("# ") and not line.endswith(" "):
+            continue  # black never splits or moves a comment
+        assigned = _DOC_ASSIGNMENT.match(line)
+        if assigned is not None and len(line) - assigned.end() + 4 > LINE_LENGTH:
+            line = stripped = line[assigned.end() :]
+        match = _LONE_STRING.match(line) if stripped[:1] in ('"', "'") else None
         if match is None:
             if len(line) > LINE_LENGTH or not line.isascii():
                 return False
             continue
         body = match.group("body")
-        if body[:1] in (" ", '"', "'", "\\") or body[-1:] in (" ", '"', "'", "\\"):
+        # black's docstring rules strip spaces and pad a quote next to the closing quotes; a literal's
+        # body always ends in an even number of backslashes, which black leaves alone.
+        if body[:1] in (" ", '"', "'") or body[-1:] in (" ", '"', "'"):
             return False
     return True
 

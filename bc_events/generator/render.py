@@ -7,20 +7,21 @@ expressions and literals); ``assemble`` turns the pieces into the formatted modu
 
 from __future__ import annotations
 
+import ast
 import functools
+import keyword
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bc_events.generator.escaping import py_literal
-from bc_events.generator.layout import Piece, bracketed
-
-if TYPE_CHECKING:
-    import jinja2
-
+from bc_events.generator.layout import LINE_LENGTH, Piece, bracketed
 from bc_events.generator.model import ModuleSpec
 from bc_events.generator.naming import MODULE_NAMES
 from bc_events.generator.views import Expressions, ObjectView, TopicView, object_view, topic_view
+
+if TYPE_CHECKING:
+    import jinja2  # imported when first needed: a --check with nothing to do never loads it
 
 
 @functools.cache
@@ -62,7 +63,9 @@ def render_pieces(module: ModuleSpec) -> RenderedModule:
     topic_docs = {spec.data_name: spec.topic.description for spec in module.topics}
     objects = [object_view(obj, exprs, taken, topic_docs.get(obj.name, "")) for obj in module.objects]
     body = [
-        Piece("\n" if not index and obj.functional else "\n\n", str(decls.typed_dict(obj)))
+        Piece(
+            "\n" if not index and obj.functional else "\n\n", str(decls.typed_dict(obj, _doc_assignment(obj)))
+        )
         for index, obj in enumerate(objects)
     ]
     # An alias naming itself or a later alias (recursion: Expr = str | list[Expr]) is quoted:
@@ -90,6 +93,14 @@ def render_pieces(module: ModuleSpec) -> RenderedModule:
     return RenderedModule(body, head, frozenset(rules))
 
 
+def _doc_assignment(obj: ObjectView) -> str:
+    """``X.__doc__ = "..."``; black wraps the string in parentheses when that makes it fit."""
+    line = f"{obj.name}.__doc__ = {obj.doc}"
+    if len(line) > LINE_LENGTH and len(obj.doc) + 4 <= LINE_LENGTH:
+        return f"{obj.name}.__doc__ = (\n    {obj.doc}\n)"
+    return line
+
+
 def _imports(
     exprs: Expressions, topics: list[TopicView], objects: bool, aliases: bool
 ) -> tuple[list[str], list[str]]:
@@ -108,14 +119,11 @@ def _imports(
 
 
 def _functional_identifiers(obj: ObjectView) -> bool:
-    return obj.functional and all(ast_identifier(field.key) for field in obj.fields)
+    return obj.functional and all(_identifier_key(field.key) for field in obj.fields)
 
 
-def ast_identifier(literal: str) -> bool:
-    """Is the string literal ``literal`` an identifier and no keyword (a key UP013 would move)?"""
-    import ast
-    import keyword
-
+def _identifier_key(literal: str) -> bool:
+    """Is the key written as ``literal`` an identifier and no keyword (a key UP013 would move)?"""
     key = ast.literal_eval(literal)
     return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
 

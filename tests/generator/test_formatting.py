@@ -101,3 +101,20 @@ def test_the_corpus() -> None:
     if isinstance(corpus, str):
         pytest.skip(corpus)
     assert_black_agrees(str(corpus.full))
+
+
+@pytest.mark.parametrize("length", [40, 60, 70, 75, 78, 80, 82, 83, 84, 85, 86, 90, 120])
+def test_a_doc_assignment_is_laid_out_as_black_does_at_every_length(tmp_path: Path, length: int) -> None:
+    description = ("word " * 40)[:length].strip() + "."
+    path = tmp_path / "topics.yaml"
+    topic = {
+        "Action": "Updated",
+        "Entity": "Contact",
+        "Schema": {
+            "type": "object",
+            "description": description,
+            "properties": {"first-name": {"type": "string"}},
+        },
+    }
+    path.write_text(yaml.safe_dump({"DefaultCategory": "testing", "Topics": [topic]}), encoding="utf-8")
+    assert_black_agrees(str(path))

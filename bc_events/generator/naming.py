@@ -16,6 +16,7 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
@@ -54,6 +55,7 @@ RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"t
 """Words Python gives a meaning of its own (``type`` is soft from 3.12): never a generated name."""
 
 
+@functools.lru_cache(maxsize=65536)  # the same hints recur across topics (shared definitions, paths)
 def pascal_case(text: str) -> str:
     """Any text -> a PascalCase identifier: ``pull-request`` -> ``PullRequest``, ``+1`` -> ``T1``.
 

@@ -36,6 +36,9 @@ class Run:
     peak_tree_mb: float
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
+    """User + system CPU time of the command and the children it reaped: steadier than wall time on a
+    busy machine."""
 
     def check(self) -> Run:
         if self.returncode != 0:
@@ -66,6 +69,7 @@ def run(*command: str | os.PathLike[str], cwd: Path | None = None) -> Run:
             sampler.peak_kib / 1024,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
+            usage.ru_utime + usage.ru_stime,
         )
 
 

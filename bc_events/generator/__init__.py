@@ -1,98 +1,23 @@
-"""bc-events-gen: topic YAML -> typed Python module.
+"""bc-events-gen: topic YAML -> typed Python module (the steps: ``bc_events.generator.pipeline``).
 
-Each step hands a finished value to the next::
-
-    load_topics (YAML -> TopicDefinitions)  ->  SchemaConverter (schemas -> type nodes)
-    ->  plan_module (names, order)  ->  render_module (source text, black-formatted)
+The names are imported on first use, so the command line (and ``--check`` with
+nothing to do) loads only what it needs.
 """
 
 from __future__ import annotations
 
-import ast
-import os
-import sys
-from collections.abc import Callable
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from bc_events import __version__
-from bc_events.errors import TopicDefinitionError
-from bc_events.generator.checks import check_topic
-from bc_events.generator.diagnostics import WarningLog
-from bc_events.generator.load import load_topics
-from bc_events.generator.model import ModuleSpec, Options, plan_module
-from bc_events.generator.naming import ClassOptionError, check_class_options, data_type_name, topic_prefix
-from bc_events.generator.render import render_module
-from bc_events.generator.schema import SchemaConverter
-from bc_events.generator.typetable import TypeTable
-from bc_events.validation import PayloadValidator
+if TYPE_CHECKING:
+    from bc_events.generator.pipeline import ClassOptionError, Options, generate, load_module_spec
 
-__all__ = ["ClassOptionError", "Options", "generate"]
+__all__ = ["ClassOptionError", "Options", "generate", "load_module_spec"]
 
 
-def generate(
-    path: str,
-    options: Options | None = None,
-    warn: Callable[[str], Any] | None = None,
-    *,
-    text: str | None = None,
-    strict: bool = False,
-) -> str:
-    """The generated module for the topic file ``path`` (whose content is ``text`` if given).
-
-    Raises ``TopicDefinitionError`` for bad input and ``ClassOptionError`` for an
-    unusable class name.  Warnings (a construct typed wider than its schema) go
-    to ``warn``, once per construct; stderr by default.  With ``strict`` they are
-    errors: reported the same way, then a ``TopicDefinitionError``.
-    """
-    options = options or Options()
-    loaded = load_topics(path, text)
-    definitions = loaded.definitions
-    default = definitions.default_category
-    payload_types = {data_type_name(topic, default): topic for topic in definitions.topics}
-    check_class_options(options.client_class, options.session_class, payload_types)
-    log = WarningLog(definitions.source, warn or (lambda message: print(message, file=sys.stderr)), strict)
-    for warning in definitions.warnings:
-        log.add(str(warning))
-    for topic in definitions.topics:
-        check_topic(topic, definitions.source)
-    converter = SchemaConverter(TypeTable(), definitions.source, log.warn)
-    # Converted in the order of topic names, not of the file: which copy of a definition is
-    # met first decides its candidate names, and moving a topic must never rename a type.
-    by_name = sorted(definitions.topics, key=lambda topic: topic.name)
-    converted = {
-        topic.name: converter.convert_topic(topic, topic_prefix(topic, definitions.default_category))
-        for topic in by_name
-    }
-    payloads = [converted[topic.name] for topic in definitions.topics]
-    for topic in definitions.topics:  # what EventClient compiles at start-up must compile here too
-        PayloadValidator(topic, definitions.source)
-    log.finish()
-    topics, objects, aliases, forward = plan_module(definitions, payloads, options)
-    module = ModuleSpec(
-        source_name=os.path.basename(path),
-        source_sha256=loaded.sha256,
-        generator_version=__version__,
-        default_category=definitions.default_category,
-        options=options,
-        topics=topics,
-        objects=objects,
-        aliases=aliases,
-        forward=forward,
-        embedded=loaded.embedded,
-    )
-    text = render_module(module)
-    _check_python_can_parse(text, definitions.source)
-    return text
-
-
-def _check_python_can_parse(text: str, source: str) -> None:
-    """Python's parser has limits of its own (200 nested brackets): a module it refuses is not written."""
-    try:
-        compile(text, "<generated>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, RecursionError, MemoryError) as error:
-        reason = error.msg if isinstance(error, SyntaxError) else type(error).__name__
-        raise TopicDefinitionError(
-            f"the generated module would not parse ({reason}): the schemas nest too deeply for Python; "
-            "flatten them with definitions and $ref",
-            source=source,
-        ) from None
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'bc_events.generator' has no attribute {name!r}")
+    value = getattr(importlib.import_module("bc_events.generator.pipeline"), name)
+    globals()[name] = value
+    return value

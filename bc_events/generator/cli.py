@@ -7,17 +7,19 @@ line per problem, never a traceback).  A failed run leaves the output untouched.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import click
 
 from bc_events import __version__
 from bc_events.errors import TopicDefinitionError
-from bc_events.generator import Options, generate
+from bc_events.generator.cache import Cache, cache_directory
 from bc_events.generator.naming import ClassOptionError, class_name_problem
 from bc_events.generator.output import OutputError, read_existing, writable_target, write_atomically
 from bc_events.generator.staleness import diff, line_endings_only, summary
@@ -59,8 +61,15 @@ def _class_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     callback=_class_name,
     help="Name of the generated session class.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the cache (~/.cache/bc-events; $BC_EVENTS_CACHE_DIR moves it).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="bc-events-gen")
-def main(topics: str, output: str, check: bool, strict: bool, client_class: str, session_class: str) -> None:
+def main(
+    topics: str, output: str, check: bool, strict: bool, client_class: str, session_class: str, no_cache: bool
+) -> None:
     """Generate a typed Python module from the topic definitions in TOPICS (YAML; '-' reads stdin).
 
     \b
@@ -74,7 +83,10 @@ def main(topics: str, output: str, check: bool, strict: bool, client_class: str,
         raise click.UsageError("--check needs -o FILE to compare with")
     try:
         target = None if check or output == "-" else writable_target(output, _input_file(topics))
-        text = _generate(topics, Options(client_class=client_class, session_class=session_class), strict)
+        run = _Run(topics, client_class, session_class, strict, _cache(no_cache))
+        if output != "-" and run.output_is_current(output):
+            sys.exit(0)  # what this input generates is already there, byte for byte: nothing to do
+        text = run.generate()
         if check:
             sys.exit(_check(output, text))
         if target is None:
@@ -102,15 +114,80 @@ def _input_file(topics: str) -> str | None:
     return None if topics == "-" else topics
 
 
-def _generate(topics: str, options: Options, strict: bool) -> str:
-    source, text = (topics, None) if topics != "-" else ("<stdin>", _read_stdin())
-    try:
-        return _with_deep_stack(lambda: generate(source, options, text=text, strict=strict))
-    except RecursionError:
-        raise TopicDefinitionError(
-            "the schemas nest too deeply for bc-events-gen; flatten them with definitions and $ref",
-            source=source,
-        ) from None
+def _cache(disabled: bool) -> Cache | None:
+    if disabled:
+        return None
+    return Cache(cache_directory(), lambda message: click.echo(message, err=True), __version__)
+
+
+@dataclass
+class _Run:
+    """One generation: the input, the options, and the cache that may already know the answer."""
+
+    topics: str
+    client_class: str
+    session_class: str
+    strict: bool
+    cache: Cache | None
+
+    def _key(self) -> str | None:
+        """The cache key of this input and these options (``None``: stdin, no cache, or unreadable)."""
+        if self.cache is None or self.topics == "-":
+            return None
+        try:
+            with open(self.topics, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            return None  # generating reports it, with the usual message
+        name = os.path.basename(self.topics)
+        flags = f"{self.client_class}\0{self.session_class}\0{self.strict}"
+        return self.cache.key("module", name, flags, hashlib.sha256(data).hexdigest())
+
+    def output_is_current(self, output: str) -> bool:
+        """Is ``output`` byte-identical to what an earlier run recorded for this very input?
+
+        Then the warnings that run printed are printed again and nothing else is done:
+        neither the topics nor black nor Jinja2 are loaded.
+        """
+        key = self._key()
+        recorded = None if key is None or self.cache is None else self.cache.recorded_module(key)
+        if recorded is None:
+            return False
+        current = read_existing(output)
+        if current is None or hashlib.sha256(current.encode()).hexdigest() != recorded[0]:
+            return False
+        for warning in recorded[1]:
+            click.echo(warning, err=True)
+        return True
+
+    def generate(self) -> str:
+        """The module (warnings printed as they are found), recorded in the cache."""
+        from bc_events.generator.layout import format_piece
+        from bc_events.generator.pipeline import Options, generate
+
+        options = Options(client_class=self.client_class, session_class=self.session_class)
+        source, text = (self.topics, None) if self.topics != "-" else ("<stdin>", _read_stdin())
+        formatter = format_piece if self.cache is None else self.cache.formatter(format_piece)
+        warnings: list[str] = []
+        before = self._key()
+
+        def warn(message: str) -> None:
+            warnings.append(message)
+            click.echo(message, err=True)
+
+        try:
+            module = _with_deep_stack(
+                lambda: generate(source, options, warn, text=text, strict=self.strict, formatter=formatter)
+            )
+        except RecursionError:
+            raise TopicDefinitionError(
+                "the schemas nest too deeply for bc-events-gen; flatten them with definitions and $ref",
+                source=source,
+            ) from None
+        # Recorded only if the file did not change while it was read (the key hashes it again).
+        if before is not None and self.cache is not None and self._key() == before:
+            self.cache.record_module(before, module, warnings)
+        return module
 
 
 def _read_stdin() -> str:

@@ -16,15 +16,19 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bc_events.errors import TopicDefinitionError
+from bc_events.generator.escaping import is_pinned
 from bc_events.naming import action_first_name, entity_first_name
-from bc_events.session import EventSession
-from bc_events.topics import Topic
+
+if TYPE_CHECKING:
+    from bc_events.topics import Topic
 
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
 _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -51,6 +55,7 @@ RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"t
 """Words Python gives a meaning of its own (``type`` is soft from 3.12): never a generated name."""
 
 
+@functools.lru_cache(maxsize=65536)  # the same hints recur across topics (shared definitions, paths)
 def pascal_case(text: str) -> str:
     """Any text -> a PascalCase identifier: ``pull-request`` -> ``PullRequest``, ``+1`` -> ``T1``.
 
@@ -68,7 +73,7 @@ def pascal_case(text: str) -> str:
             for match in _CAMEL_WORD.finditer(chunk.group(0))
         )
     name = unicodedata.normalize("NFKC", "".join(word[:1].upper() + word[1:].lower() for word in words))
-    name = "".join(char for char in name if ("T" + char).isidentifier())
+    name = "".join(char for char in name if is_pinned(char) and ("T" + char).isidentifier())
     if not name:
         return "T"
     if not name.isidentifier():  # starts with a digit (or another character only allowed later)
@@ -77,7 +82,13 @@ def pascal_case(text: str) -> str:
 
 
 def _shape(char: str) -> str:
-    """``A`` upper case, ``a`` any other letter or mark, ``0`` a digit, `` `` anything else."""
+    """``A`` upper case, ``a`` any other letter or mark, ``0`` a digit, `` `` anything else.
+
+    A character Unicode 3.2 does not assign is never part of a name: whether it is a
+    letter depends on the Python running the generator (``escaping.is_pinned``).
+    """
+    if not is_pinned(char):
+        return " "
     if char.isdecimal():
         return "0"
     if not ("T" + char).isidentifier() or char == "_":
@@ -105,6 +116,11 @@ class ClassOptionError(ValueError):
 
 def class_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a generated class, or ``None`` when it can."""
+    if not all(map(is_pinned, name)):
+        return (
+            f"{name!r} has characters newer than Unicode 3.2, which Python versions disagree "
+            "on (an identifier or not); use older letters"
+        )
     if not name.isidentifier():
         return f"{name!r} is not a Python identifier"
     if unicodedata.normalize("NFKC", name) != name:
@@ -155,6 +171,8 @@ def method_names(topic: Topic, default_category: str) -> tuple[str, str]:
 
 def session_base_attributes() -> frozenset[str]:
     """Every attribute of ``bc_events.EventSession`` (class and instance): methods must not shadow them."""
+    from bc_events.session import EventSession  # only when naming methods: the CLI imports this module
+
     instance = EventSession("actor", "service", "job", None)  # type: ignore[arg-type]  # only stores the client
     return frozenset(dir(EventSession)) | frozenset(vars(instance))
 

@@ -83,7 +83,7 @@ def _parts(text: str) -> tuple[dict[str, str], dict[str, str]] | None:
         return None
     topics: dict[str, str] = {}
     declarations: dict[str, str] = {}
-    for node in module.body:
+    for node in _top_level(module.body):
         if isinstance(node, ast.ClassDef):
             declarations[node.name] = ast.get_source_segment(text, node) or ""
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -94,6 +94,14 @@ def _parts(text: str) -> tuple[dict[str, str], dict[str, str]] | None:
             else:
                 declarations.update(dict.fromkeys(names, ast.get_source_segment(text, node) or ""))
     return topics, declarations
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements, those of ``if TYPE_CHECKING: ... else: ...`` included (the definitions)."""
+    statements: list[ast.stmt] = []
+    for node in body:
+        statements.extend([*node.body, *node.orelse] if isinstance(node, ast.If) else [node])
+    return statements
 
 
 def _topics(value: ast.expr | None) -> dict[str, str]:

@@ -89,3 +89,36 @@ def test_synthetic_topics_generate_a_strict_clean_module(synthetic: ModuleType, 
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_gen_speed_bench_strips_exactly_the_embedded_definitions(tmp_path: Path) -> None:
+    bench = load_benchmark_module("gen_speed_bench")
+    module = ROOT / "generated_example" / "events_gen.py"
+    bare = tmp_path / "bare" / "events_gen.py"
+    bench.strip_definitions(module, bare)
+    text, stripped = module.read_text(encoding="utf-8"), bare.read_text(encoding="utf-8")
+    assert '_TOPIC_DEFINITIONS = bc_events.TopicDefinitions.from_json("{}")\n' in stripped
+    assert "Schema" not in stripped
+    # Everything else is the module's own text: the type checkers compare like with like.
+    assert text.startswith(stripped[: stripped.index("_TOPIC_DEFINITIONS")])
+    assert text.endswith(stripped[stripped.index("__all__") :])
+    compile(stripped, str(bare), "exec")
+
+
+def test_gen_speed_bench_edits_one_description_differently_each_run(tmp_path: Path) -> None:
+    bench = load_benchmark_module("gen_speed_bench")
+    source = ROOT / "generated_example" / "topics.yaml"
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    bench.edit_topic(source, first, 0)
+    bench.edit_topic(source, second, 1)
+    original = source.read_text(encoding="utf-8").splitlines()
+    for edited in (first, second):
+        changed = [
+            pair
+            for pair in zip(original, edited.read_text(encoding="utf-8").splitlines(), strict=True)
+            if pair[0] != pair[1]
+        ]
+        assert len(changed) == 1
+        assert "Description: Edited" in changed[0][1]
+    assert first.read_text(encoding="utf-8") != second.read_text(encoding="utf-8")
+    load_topic_definitions(str(first))

@@ -150,16 +150,17 @@ BAD_INPUTS = {
     ),
     "method_collision": (
         _topics(("Created", "Test", OBJECT), ("Test", "Created", OBJECT)),
-        ":6: topic testing.CreatedTest:",
-        "method name 'test_created' is also produced by topic testing.TestCreated (line 3)",
+        # names are claimed in topic-name order: the topic whose name sorts later is blamed
+        ":3: topic testing.TestCreated:",
+        "method name 'created_test' is also produced by topic testing.CreatedTest (line 6)",
     ),
     "type_name_collision": (
         _topics(
             ("Paid", "BillingInvoice", OBJECT),
             extra=TOPIC.format(action="Paid", entity="Invoice", schema=OBJECT) + "    Category: billing\n",
         ),
-        ":6: topic billing.InvoicePaid:",
-        "payload type name 'BillingInvoicePaidData' is also produced by topic testing.BillingInvoicePaid",
+        ":3: topic testing.BillingInvoicePaid:",
+        "payload type name 'BillingInvoicePaidData' is also produced by topic billing.InvoicePaid",
     ),
     "shadows_session_attribute": (
         _topics(("Immediately", "Publish", OBJECT)),

@@ -14,7 +14,8 @@ import yaml
 from generator_support import BIN, run
 
 from bc_events.generator import generate
-from bc_events.generator.render import BLACK_MODE, py_literal
+from bc_events.generator.escaping import py_literal
+from bc_events.generator.layout import black_mode
 
 HOSTILE = [
     "plain",
@@ -44,7 +45,7 @@ def test_py_literal_round_trips_and_survives_black(text: str) -> None:
     source = f"class A:\n    {literal}\n\n    x: int\n    {literal}\n\n\nY = {literal}\n"
     compiled = ast.parse(source)
     assert ast.literal_eval(compiled.body[1].value) == text  # type: ignore[attr-defined]
-    formatted = black.format_str(source, mode=BLACK_MODE)
+    formatted = black.format_str(source, mode=black_mode())
     assert formatted.endswith(f"Y = {literal}\n")  # black keeps the quotes py_literal chose
     # As a docstring black may add a space before closing quotes or strip whitespace: text only.
     docstring = ast.get_docstring(ast.parse(formatted).body[0], clean=False)  # type: ignore[arg-type]
@@ -76,7 +77,7 @@ def test_hostile_yaml_gives_a_module_that_imports_type_checks_and_keeps_every_te
     output = tmp_path / "hostile_gen.py"
     output.write_text(text, encoding="utf-8")
 
-    assert black.format_str(text, mode=BLACK_MODE) == text
+    assert black.format_str(text, mode=black_mode()) == text
     spec = importlib.util.spec_from_file_location("hostile_gen", output)
     assert spec is not None
     assert spec.loader is not None

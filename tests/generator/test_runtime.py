@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -87,3 +88,29 @@ def test_embedded_definitions_equal_the_yaml(example: tuple[ModuleType, ModuleTy
     assert {name: (topic.schema, topic.description) for name, topic in embedded.items()} == {
         name: (topic.schema, topic.description) for name, topic in loaded.items()
     }
+
+
+def test_current_session_names_both_classes_with_their_modules(
+    example: tuple[ModuleType, ModuleType], tmp_path: object
+) -> None:
+    """Two generated modules in one process: the message must tell their sessions apart."""
+    events_gen, _ = example
+    spec = importlib.util.spec_from_file_location("other_gen", EXAMPLE / "events_gen.py")
+    assert spec is not None
+    assert spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    sys.modules["other_gen"] = other
+    try:
+        spec.loader.exec_module(other)
+        with (
+            other.EventClient(None, "svc").service_session("job-1") as session,
+            bc_events.bind_session(session),
+            pytest.raises(TypeError) as raised,
+        ):
+            events_gen.current_session()
+    finally:
+        del sys.modules["other_gen"]
+    assert str(raised.value) == (
+        "the bound session is a other_gen.EventSession, not an instance of events_gen.EventSession: "
+        "create it with EventClient from this module"
+    )

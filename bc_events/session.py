@@ -17,8 +17,10 @@ from bc_events.errors import EventValidationError, PublishError, SessionClosedEr
 from bc_events.event import Event
 from bc_events.ids import check_header_id, check_text_id
 from bc_events.queue import EventQueue, InMemoryQueue
-from bc_events.transport import Transport
 from bc_events.validation import non_finite_error
+
+if TYPE_CHECKING:  # a name for annotations only: making a session loads no delivery transport
+    from bc_events.transport import Transport
 
 __all__ = ["EventSession", "SessionHost", "check_header_id", "check_text_id"]
 

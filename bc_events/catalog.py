@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from bc_events.delivery.stats import EventCount
 from bc_events.errors import UnknownTopicError
 from bc_events.naming import action_first_name, entity_first_name
 from bc_events.topics import Topic, TopicSource, load_topic_definitions, topic_name
@@ -34,6 +35,8 @@ class TopicCatalog:
             name: PayloadValidator(topic, definitions.source) for name, topic in self.topic_table.items()
         }
         self._shortcuts = _shortcut_table(definitions.topics, self.default_category)
+        self.published = EventCount()
+        """Events its sessions validated and queued (or sent at once): ``EventClient.stats()``."""
 
     def get_topic(self, category: str, entity: str, action: str) -> Topic:
         """The topic ``category.EntityAction``; ``UnknownTopicError`` (a ValueError) if undefined."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from types import TracebackType
 from typing import ClassVar, Self
 from urllib.parse import urlsplit
 
 from bc_events.catalog import TopicCatalog
 from bc_events.deliverer import Deliverer, DelivererLimits
+from bc_events.delivery import stats
 from bc_events.ids import check_text_id
 from bc_events.queue import EventQueue
 from bc_events.session import EventSession
@@ -123,6 +125,27 @@ class EventClient:
     def third_party_session(self, job_id: str, *, publish_immediately: bool = False) -> EventSession:
         """A session for events this service publishes on behalf of a third party."""
         return self.session(self.service_name, "third-party", job_id, publish_immediately=publish_immediately)
+
+    def stats(self) -> dict[str, int]:
+        """Counters since the client was made, as a plain mapping: the figures to export to metrics.
+
+        ``published``: events its sessions validated and queued (or sent at
+        once); ``delivered``, ``rejected`` (refused for good by the API) and
+        ``undelivered`` (not accepted when a flush or a deliverer batch gave
+        up: an event left undelivered by two flushes counts twice), ``retried``
+        (waits before another attempt), ``requests`` and ``bytes`` (requests
+        started and their bodies' size), as the transport counts them (0 for a
+        transport that keeps no counters, e.g. ``LoggingTransport``);
+        ``deliverer_events`` and ``deliverer_bytes``: what the background
+        deliverer holds now.  Alert on ``rejected`` and ``undelivered`` rising.
+        """
+        counts = {"published": self.catalog.published.value} | stats.new_counts()
+        transport_stats = getattr(self.transport, "stats", None)
+        kept: object = transport_stats() if callable(transport_stats) else None
+        if isinstance(kept, Mapping):
+            counts |= {str(name): int(value) for name, value in kept.items() if name in counts}
+        counts["deliverer_events"], counts["deliverer_bytes"] = self.deliverer.queued
+        return counts
 
     def wait_delivered(self, timeout: float = 10.0) -> bool:
         """Wait until every committed batch was delivered or reported undelivered (for tests).

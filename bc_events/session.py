@@ -151,6 +151,7 @@ class EventSession:
                 topic.name, (), f"not JSON-serializable: {error}"
             ) from None
         check_event_size(topic.name, event.body, self.client.transport)
+        catalog.published.add()
         if self.publish_immediately:
             self.client.transport.send([event])
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -13,6 +14,7 @@ from bc_events._version import __version__
 from bc_events.delivery import stats, sync
 from bc_events.delivery.flow import deliver
 from bc_events.delivery.messages import AttemptError, Post, RawReply
+from bc_events.delivery.replies import printable
 from bc_events.delivery.retry import RetryPolicy
 from bc_events.errors import PublishError
 from bc_events.event import Event
@@ -20,6 +22,9 @@ from bc_events.transports.base import Acknowledged, Cancelled, never_cancelled
 from bc_events.transports.pool import ConnectionPool
 from bc_events.transports.proxy import choose_proxy
 from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_REQUEST_BYTES
+
+wire_logger = logging.getLogger("bc.events.wire")
+"""Logs each request and reply at DEBUG: the debug switch is setting this logger's level to DEBUG."""
 
 
 class HttpTransport:
@@ -107,7 +112,18 @@ class HttpTransport:
     def _post(self, post: Post) -> RawReply | AttemptError:
         url = self.publish_bulk_url if post.bulk else self.publish_url
         headers = {**self._headers, JOB_ID_HEADER: post.job_id}
-        return self._pool.post(url, post.body, headers, post.ends)
+        if not wire_logger.isEnabledFor(logging.DEBUG):
+            return self._pool.post(url, post.body, headers, post.ends)
+        body = printable(post.body.decode(), 2000)
+        wire_logger.debug("POST %s job %s: %d bytes: %s", url, post.job_id, len(post.body), body)
+        result = self._pool.post(url, post.body, headers, post.ends)
+        if isinstance(result, AttemptError):
+            kind, message = result.kind.value, result.message
+            wire_logger.debug("POST %s job %s: no reply (%s): %s", url, post.job_id, kind, message)
+        else:
+            reply = printable(result.body.decode("utf-8", "replace"), 2000)
+            wire_logger.debug("POST %s job %s: HTTP %d: %s", url, post.job_id, result.status, reply)
+        return result
 
 
 _live_transports: weakref.WeakSet[HttpTransport] = weakref.WeakSet()

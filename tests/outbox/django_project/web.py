@@ -1,0 +1,66 @@
+"""Views of the outbox test project: each writes a model row and publishes events in its request."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from bc_events import current_session
+
+
+class Refused(Exception):
+    pass
+
+
+def publish(request: HttpRequest, name: str) -> HttpResponse:
+    """A model row and 3 events; ``?fail`` raises after both."""
+    ContentType.objects.create(app_label="shop", model=name)
+    for n in range(3):
+        current_session().publish(action="Created", entity="Test", data={"n": n})
+    if "fail" in request.GET:
+        raise Refused(name)
+    return HttpResponse("ok")
+
+
+def savepoint(request: HttpRequest, name: str) -> HttpResponse:
+    """Events 0 and 2 in the request's transaction, 1 (and a model row) in a savepoint rolled back."""
+    ContentType.objects.create(app_label="shop", model=name)
+    current_session().publish(action="Created", entity="Test", data={"n": 0})
+    try:
+        with transaction.atomic():
+            ContentType.objects.create(app_label="shop", model=name + "-inner")
+            current_session().publish(action="Created", entity="Test", data={"n": 1})
+            raise Refused(name)
+    except Refused:
+        pass
+    current_session().publish(action="Created", entity="Test", data={"n": 2})
+    return HttpResponse("ok")
+
+
+@transaction.non_atomic_requests
+def outside(request: HttpRequest, name: str) -> HttpResponse:
+    """No transaction open: the events are written when the request commits (one INSERT)."""
+    ContentType.objects.create(app_label="shop", model=name)
+    for n in range(3):
+        current_session().publish(action="Created", entity="Test", data={"n": n})
+    if "fail" in request.GET:
+        return HttpResponse("no", status=400)
+    return HttpResponse("ok")
+
+
+def mixed(request: HttpRequest, name: str) -> HttpResponse:
+    """A Created and a Deleted event: with ``OUTBOX_TOPICS`` only one of them is in the outbox."""
+    ContentType.objects.create(app_label="shop", model=name)
+    current_session().publish(action="Created", entity="Test", data={"n": 0})
+    current_session().publish(action="Deleted", entity="Test", data={"n": 1})
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("publish/<str:name>/", publish),
+    path("savepoint/<str:name>/", savepoint),
+    path("outside/<str:name>/", outside),
+    path("mixed/<str:name>/", mixed),
+]

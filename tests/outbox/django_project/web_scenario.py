@@ -1,0 +1,38 @@
+"""Requests to the outbox test project: ``python -m tests.outbox.django_project.web_scenario URL...``.
+
+Each argument is a path (the job id is its last segment); prints one JSON line:
+the responses' status codes, the outbox rows ``[job_id, topic, n]`` and the model rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.outbox.django_project.web_settings")
+
+import django
+
+django.setup()
+
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+
+def main(paths: list[str]) -> dict[str, object]:
+    client = Client(raise_request_exception=False)
+    statuses = []
+    for url in paths:
+        job = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        statuses.append(client.get(url, headers={"X-BriteCore-Job-Id": job}).status_code)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT job_id, topic, body FROM bc_events_outbox ORDER BY id")
+        rows = [[job, topic, json.loads(bytes(body))["data"]["n"]] for job, topic, body in cursor.fetchall()]
+    models = sorted(ContentType.objects.filter(app_label="shop").values_list("model", flat=True))
+    return {"statuses": statuses, "rows": rows, "models": models}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))

@@ -55,8 +55,8 @@ from typing import TYPE_CHECKING
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from bc_events.django.settings import EventsSettings, events_settings
 from bc_events.django.outbox_queue import OutboxQueue
+from bc_events.django.settings import EventsSettings, events_settings
 from bc_events.django.transactions import TransactionQueue, open_transactions
 from bc_events.queue import EventQueue
 from bc_events.unit_of_work import UnitOfWork, run_off_the_loop

@@ -59,7 +59,9 @@ def read_outbox_settings(config: object) -> OutboxSettings:
     """Check the ``OUTBOX`` entry of a ``BC_EVENTS`` value (absent: the defaults)."""
     if not isinstance(config, Mapping):
         raise ImproperlyConfigured(f"BC_EVENTS must be a dict, got {type(config).__name__}")
-    outbox = config.get("OUTBOX") or {}
+    outbox = config.get("OUTBOX")
+    if outbox is None:
+        outbox = {}
     if not isinstance(outbox, Mapping):
         raise ImproperlyConfigured(f"BC_EVENTS['OUTBOX'] must be a dict, got {type(outbox).__name__}")
     unknown = sorted(set(outbox) - _OUTBOX_KEYS)

@@ -1,7 +1,8 @@
 """Requests to the outbox test project: ``python -m tests.outbox.django_project.web_scenario URL...``.
 
 Each argument is a path (the job id is its last segment); prints one JSON line:
-the responses' status codes, the outbox rows ``[job_id, topic, n]`` and the model rows.
+the responses' status codes, how many INSERTs into the outbox each made, the outbox rows
+``[job_id, topic, n]`` and the model rows.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.outbox.django_project.web_settings")
 
@@ -23,15 +25,23 @@ from django.test import Client  # noqa: E402
 
 def main(paths: list[str]) -> dict[str, object]:
     client = Client(raise_request_exception=False)
-    statuses = []
+    statuses, inserts = [], []
     for url in paths:
         job = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-        statuses.append(client.get(url, headers={"X-BriteCore-Job-Id": job}).status_code)
+        statements: list[str] = []
+
+        def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            statuses.append(client.get(url, headers={"X-BriteCore-Job-Id": job}).status_code)
+        inserts.append(sum(1 for sql in statements if sql.startswith("INSERT INTO bc_events_outbox")))
     with connection.cursor() as cursor:
         cursor.execute("SELECT job_id, topic, body FROM bc_events_outbox ORDER BY id")
         rows = [[job, topic, json.loads(bytes(body))["data"]["n"]] for job, topic, body in cursor.fetchall()]
     models = sorted(ContentType.objects.filter(app_label="shop").values_list("model", flat=True))
-    return {"statuses": statuses, "rows": rows, "models": models}
+    return {"statuses": statuses, "inserts": inserts, "rows": rows, "models": models}
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the responses' status codes, how many INSERTs into the outbox each made, the out
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -23,18 +24,18 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 
+def _record(statements: list[str], execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    statements.append(sql)
+    return execute(sql, params, many, context)
+
+
 def main(paths: list[str]) -> dict[str, object]:
     client = Client(raise_request_exception=False)
     statuses, inserts = [], []
     for url in paths:
         job = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         statements: list[str] = []
-
-        def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
+        with connection.execute_wrapper(functools.partial(_record, statements)):
             statuses.append(client.get(url, headers={"X-BriteCore-Job-Id": job}).status_code)
         inserts.append(sum(1 for sql in statements if sql.startswith("INSERT INTO bc_events_outbox")))
     with connection.cursor() as cursor:

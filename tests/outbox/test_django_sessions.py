@@ -79,6 +79,14 @@ def test_without_a_transaction_the_events_are_written_when_the_request_succeeds(
     assert result["models"] == ["bad", "plain"]  # autocommit: its model row is the database's
 
 
+def test_explicit_atomic_blocks_without_atomic_requests(project: dict[str, str]) -> None:
+    result = requests(project, "/explicit/ex/")
+    assert result["statuses"] == [200]
+    assert result["inserts"] == [3]  # 0 and 1 in their blocks (1 rolled back), 2 when the request committed
+    assert result["rows"] == created("ex", 0, 2)
+    assert result["models"] == ["ex"]
+
+
 def test_the_relay_delivers_the_committed_requests_events_in_order(project: dict[str, str]) -> None:
     requests(project, "/publish/one/", "/publish/two/?fail", "/savepoint/three/")
     with EventsAPIServer() as api:

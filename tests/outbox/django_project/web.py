@@ -50,6 +50,23 @@ def outside(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse("ok")
 
 
+@transaction.non_atomic_requests
+def explicit(request: HttpRequest, name: str) -> HttpResponse:
+    """Explicit atomic blocks: event 0 in one that commits, 1 in one that rolls back, 2 in neither."""
+    with transaction.atomic():
+        ContentType.objects.create(app_label="shop", model=name)
+        current_session().publish(action="Created", entity="Test", data={"n": 0})
+    try:
+        with transaction.atomic():
+            ContentType.objects.create(app_label="shop", model=name + "-undone")
+            current_session().publish(action="Created", entity="Test", data={"n": 1})
+            raise Refused(name)
+    except Refused:
+        pass
+    current_session().publish(action="Created", entity="Test", data={"n": 2})
+    return HttpResponse("ok")
+
+
 def mixed(request: HttpRequest, name: str) -> HttpResponse:
     """A Created and a Deleted event: with ``OUTBOX_TOPICS`` only one of them is in the outbox."""
     ContentType.objects.create(app_label="shop", model=name)
@@ -62,5 +79,6 @@ urlpatterns = [
     path("publish/<str:name>/", publish),
     path("savepoint/<str:name>/", savepoint),
     path("outside/<str:name>/", outside),
+    path("explicit/<str:name>/", explicit),
     path("mixed/<str:name>/", mixed),
 ]

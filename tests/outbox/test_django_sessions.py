@@ -87,6 +87,13 @@ def test_explicit_atomic_blocks_without_atomic_requests(project: dict[str, str])
     assert result["models"] == ["ex"]
 
 
+def test_an_async_request_writes_its_events_when_it_commits(project: dict[str, str]) -> None:
+    result = requests(project, "asgi:/async/aio/")
+    assert result["statuses"] == [200]
+    assert result["rows"] == created("aio", 0, 1, 2)
+    assert result["models"] == ["aio"]
+
+
 def test_the_relay_delivers_the_committed_requests_events_in_order(project: dict[str, str]) -> None:
     requests(project, "/publish/one/", "/publish/two/?fail", "/savepoint/three/")
     with EventsAPIServer() as api:

@@ -67,6 +67,15 @@ def explicit(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse("ok")
 
 
+@transaction.non_atomic_requests
+async def in_async(request: HttpRequest, name: str) -> HttpResponse:
+    """An async view (no ATOMIC_REQUESTS there): its events are written when the request commits."""
+    await ContentType.objects.acreate(app_label="shop", model=name)
+    for n in range(3):
+        current_session().publish(action="Created", entity="Test", data={"n": n})
+    return HttpResponse("ok")
+
+
 def mixed(request: HttpRequest, name: str) -> HttpResponse:
     """A Created and a Deleted event: with ``OUTBOX_TOPICS`` only one of them is in the outbox."""
     ContentType.objects.create(app_label="shop", model=name)
@@ -80,5 +89,6 @@ urlpatterns = [
     path("savepoint/<str:name>/", savepoint),
     path("outside/<str:name>/", outside),
     path("explicit/<str:name>/", explicit),
+    path("async/<str:name>/", in_async),
     path("mixed/<str:name>/", mixed),
 ]

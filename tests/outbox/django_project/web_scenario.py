@@ -1,12 +1,14 @@
 """Requests to the outbox test project: ``python -m tests.outbox.django_project.web_scenario URL...``.
 
-Each argument is a path (the job id is its last segment); prints one JSON line:
+Each argument is a path (the job id is its last segment; ``asgi:/path/`` requests it through
+Django's ASGI handler, so the middleware runs its async side); prints one JSON line:
 the responses' status codes, how many INSERTs into the outbox each made, the outbox rows
 ``[job_id, topic, n]`` and the model rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -21,7 +23,7 @@ django.setup()
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import AsyncClient, Client  # noqa: E402
 
 
 def _record(statements: list[str], execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -35,8 +37,13 @@ def main(paths: list[str]) -> dict[str, object]:
     for url in paths:
         job = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         statements: list[str] = []
+        headers = {"X-BriteCore-Job-Id": job}
         with connection.execute_wrapper(functools.partial(_record, statements)):
-            statuses.append(client.get(url, headers={"X-BriteCore-Job-Id": job}).status_code)
+            if url.startswith("asgi:"):
+                response = asyncio.run(AsyncClient().get(url[5:], headers=headers))
+            else:
+                response = client.get(url, headers=headers)
+        statuses.append(response.status_code)
         inserts.append(sum(1 for sql in statements if sql.startswith("INSERT INTO bc_events_outbox")))
     with connection.cursor() as cursor:
         cursor.execute("SELECT job_id, topic, body FROM bc_events_outbox ORDER BY id")

@@ -94,6 +94,18 @@ def test_an_async_request_writes_its_events_when_it_commits(project: dict[str, s
     assert result["models"] == ["aio"]
 
 
+def test_the_outbox_lives_in_the_database_named_in_settings(tmp_path: Path) -> None:
+    env = {"OUTBOX_SQLITE": str(tmp_path / "default.sqlite3"), "OUTBOX_OTHER": str(tmp_path / "o.sqlite3")}
+    run(env, "-m", "django", "migrate", f"--settings={SETTINGS}")
+    run(env, "-m", "django", "migrate", "--database=other", f"--settings={SETTINGS}")
+    result = requests(env, "/two-databases/two/")
+    assert result["statuses"] == [200]
+    assert result["rows"] == []  # nothing in default's outbox
+    # 1's block on default rolled back; 2 waited for default's commit, then was written to other
+    assert result["other"] == created("two", 0, 2)
+    assert result["models"] == ["two"]
+
+
 def test_the_relay_delivers_the_committed_requests_events_in_order(project: dict[str, str]) -> None:
     requests(project, "/publish/one/", "/publish/two/?fail", "/savepoint/three/")
     with EventsAPIServer() as api:

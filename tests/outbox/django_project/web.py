@@ -76,6 +76,23 @@ async def in_async(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse("ok")
 
 
+@transaction.non_atomic_requests
+def two_databases(request: HttpRequest, name: str) -> HttpResponse:
+    """The outbox in ``other``: event 0 in its block; 1 and 2 wait for blocks on ``default``."""
+    with transaction.atomic(using="other"):
+        current_session().publish(action="Created", entity="Test", data={"n": 0})
+    try:
+        with transaction.atomic(using="default"):
+            current_session().publish(action="Created", entity="Test", data={"n": 1})
+            raise Refused(name)
+    except Refused:
+        pass
+    with transaction.atomic(using="default"):
+        ContentType.objects.create(app_label="shop", model=name)
+        current_session().publish(action="Created", entity="Test", data={"n": 2})
+    return HttpResponse("ok")
+
+
 def mixed(request: HttpRequest, name: str) -> HttpResponse:
     """A Created and a Deleted event: with ``OUTBOX_TOPICS`` only one of them is in the outbox."""
     ContentType.objects.create(app_label="shop", model=name)
@@ -90,5 +107,6 @@ urlpatterns = [
     path("outside/<str:name>/", outside),
     path("explicit/<str:name>/", explicit),
     path("async/<str:name>/", in_async),
+    path("two-databases/<str:name>/", two_databases),
     path("mixed/<str:name>/", mixed),
 ]

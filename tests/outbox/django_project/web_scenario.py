@@ -22,13 +22,19 @@ import django
 django.setup()
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test import AsyncClient, Client  # noqa: E402
 
 
 def _record(statements: list[str], execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
     statements.append(sql)
     return execute(sql, params, many, context)
+
+
+def _rows(alias: str) -> list[list[object]]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT job_id, topic, body FROM bc_events_outbox ORDER BY id")
+        return [[job, topic, json.loads(bytes(body))["data"]["n"]] for job, topic, body in cursor.fetchall()]
 
 
 def main(paths: list[str]) -> dict[str, object]:
@@ -45,11 +51,9 @@ def main(paths: list[str]) -> dict[str, object]:
                 response = client.get(url, headers=headers)
         statuses.append(response.status_code)
         inserts.append(sum(1 for sql in statements if sql.startswith("INSERT INTO bc_events_outbox")))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT job_id, topic, body FROM bc_events_outbox ORDER BY id")
-        rows = [[job, topic, json.loads(bytes(body))["data"]["n"]] for job, topic, body in cursor.fetchall()]
+    rows = {alias: _rows(alias) for alias in connections}
     models = sorted(ContentType.objects.filter(app_label="shop").values_list("model", flat=True))
-    return {"statuses": statuses, "inserts": inserts, "rows": rows, "models": models}
+    return {"statuses": statuses, "inserts": inserts, "rows": rows.pop("default"), **rows, "models": models}
 
 
 if __name__ == "__main__":

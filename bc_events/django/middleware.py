@@ -24,6 +24,10 @@ published in the outer block of that transaction, before or after the       deli
 savepoint
 ==========================================================================  =========
 
+In outbox mode (``BC_EVENTS["OUTBOX"]``) the events become outbox rows instead,
+and the relay delivers them; where and when a row is written:
+``bc_events.django.outbox_queue``.
+
 Every database alias is tracked: an event published while atomic blocks are
 open on several databases waits for all of them.  How: ``transactions.py``.
 
@@ -51,8 +55,10 @@ from typing import TYPE_CHECKING
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
+from bc_events.django.outbox_queue import OutboxQueue
 from bc_events.django.settings import EventsSettings, events_settings
 from bc_events.django.transactions import TransactionQueue, open_transactions
+from bc_events.queue import EventQueue
 from bc_events.unit_of_work import UnitOfWork, run_off_the_loop
 
 if TYPE_CHECKING:
@@ -120,11 +126,13 @@ class EventsMiddleware:
 
 def _open(config: EventsSettings, ids: tuple[str | int | None, str | int | None]) -> UnitOfWork:
     job_id, user_id = ids
+    outbox = config.outbox
+    queue: EventQueue = TransactionQueue() if outbox is None else OutboxQueue(outbox.database, outbox.topics)
     return UnitOfWork(
         config.client.get(),
         job_id=job_id,
         user_id=user_id,
-        queue=TransactionQueue(),
+        queue=queue,
         on_undelivered=config.on_undelivered,
         sync=config.sync,
     )

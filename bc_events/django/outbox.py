@@ -4,6 +4,7 @@
         "API_URL": ...,
         "OUTBOX": {
             "DATABASE": "default",      # the database alias the outbox lives in (where the work is written)
+            "TOPICS": None,             # or ["billing.InvoicePaid", ...]: only these go to the outbox
             "RETENTION": 7 * 86400,     # seconds delivered rows are kept (None: forever)
             "BATCH_SIZE": 500, "INTERVAL": 1.0, "METRICS_EVERY": 60,
         },
@@ -19,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,7 +33,7 @@ from bc_events.outbox import sql
 from bc_events.outbox.sql import Cursor, Dialect
 from bc_events.outbox.sqlstore import SqlStore
 
-_OUTBOX_KEYS = frozenset({"DATABASE", "RETENTION", "BATCH_SIZE", "INTERVAL", "METRICS_EVERY"})
+_OUTBOX_KEYS = frozenset({"DATABASE", "TOPICS", "RETENTION", "BATCH_SIZE", "INTERVAL", "METRICS_EVERY"})
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,22 @@ class OutboxSettings:
     batch_size: int = 500
     interval: float = 1.0
     metrics_every: float | None = 60.0
+    topics: frozenset[str] | None = None
+    """The topics (``category.EntityAction``) sessions write to the outbox; None: every topic."""
 
 
 def outbox_settings() -> OutboxSettings:
     """Read and check the outbox's settings; ``ImproperlyConfigured`` names the bad key."""
-    config = getattr(settings, "BC_EVENTS", None) or {}
+    return read_outbox_settings(getattr(settings, "BC_EVENTS", None) or {})
+
+
+def read_outbox_settings(config: object) -> OutboxSettings:
+    """Check the ``OUTBOX`` entry of a ``BC_EVENTS`` value (absent: the defaults)."""
     if not isinstance(config, Mapping):
         raise ImproperlyConfigured(f"BC_EVENTS must be a dict, got {type(config).__name__}")
-    outbox = config.get("OUTBOX") or {}
+    outbox = config.get("OUTBOX")
+    if outbox is None:
+        outbox = {}
     if not isinstance(outbox, Mapping):
         raise ImproperlyConfigured(f"BC_EVENTS['OUTBOX'] must be a dict, got {type(outbox).__name__}")
     unknown = sorted(set(outbox) - _OUTBOX_KEYS)
@@ -71,7 +80,24 @@ def outbox_settings() -> OutboxSettings:
         batch_size=int(_seconds(outbox, "BATCH_SIZE", defaults.batch_size) or 1),
         interval=_seconds(outbox, "INTERVAL", defaults.interval) or 0.0,
         metrics_every=_seconds(outbox, "METRICS_EVERY", defaults.metrics_every, optional=True),
+        topics=_topics(outbox.get("TOPICS")),
     )
+
+
+def _topics(value: object) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Collection) or not value:
+        raise ImproperlyConfigured(
+            f"BC_EVENTS['OUTBOX']['TOPICS'] must be a non-empty list of topic names, got {value!r}"
+        )
+    names = list(value)
+    for name in names:
+        if not (isinstance(name, str) and name.count(".") == 1 and all(name.split("."))):
+            raise ImproperlyConfigured(
+                f"BC_EVENTS['OUTBOX']['TOPICS']: {name!r} is not a topic name (category.EntityAction)"
+            )
+    return frozenset(names)
 
 
 def _seconds(

@@ -13,6 +13,8 @@
         # "DELIVERER": {"max_events": 10_000, "max_bytes": 8 * 2**20, "full_wait": 0.05,
         #               "shutdown_time": 5.0},                      # bc_events.DelivererLimits fields
         # "SYNC": False,                     # True: flush in the request, not in the background
+        # "OUTBOX": {},                      # outbox mode: sessions write rows, the relay delivers
+        #                                    # (keys: bc_events.django.outbox)
     }
 
 The settings are read on first use and again after Django's ``setting_changed``
@@ -37,6 +39,7 @@ from django.utils.module_loading import import_string
 
 from bc_events.client import EventClient, checked_api_url
 from bc_events.deliverer import DelivererLimits, OnUndelivered
+from bc_events.django.outbox import OutboxSettings, read_outbox_settings
 from bc_events.propagation import JOB_ID_HEADER, USER_ID_HEADER, environ_key
 from bc_events.retry import RetryPolicy
 from bc_events.unit_of_work import LazyClient
@@ -60,6 +63,7 @@ _KEYS = frozenset(
         "RETRY",
         "DELIVERER",
         "SYNC",
+        "OUTBOX",
     }
 )
 
@@ -77,6 +81,8 @@ class EventsSettings:
     on_undelivered: OnUndelivered | None
     sync: bool
     client: LazyClient[EventClient] = field(compare=False)
+    outbox: OutboxSettings | None = None
+    """Set (``BC_EVENTS["OUTBOX"]``): sessions write their events to the outbox, the relay delivers them."""
 
     def read_ids(self, request: HttpRequest) -> tuple[str | int | None, str | int | None]:
         """``(job id, user id)`` of ``request``: from the callables if set, else from the headers."""
@@ -195,6 +201,7 @@ def read_settings(config: object) -> EventsSettings:
         raise ImproperlyConfigured(f"BC_EVENTS: unknown key(s) {unknown}; known keys: {sorted(_KEYS)}")
     api_url = _api_url(config)
     service = _text(config, "SERVICE_NAME", None)
+    outbox = None if config.get("OUTBOX") is None else read_outbox_settings(config)
     return EventsSettings(
         api_url=api_url,
         service_name=service,
@@ -204,8 +211,26 @@ def read_settings(config: object) -> EventsSettings:
         user_id=_callable(config, "USER_ID"),
         on_undelivered=_callable(config, "ON_UNDELIVERED"),
         sync=_flag(config, "SYNC"),
-        client=LazyClient(_recorded(_client_factory(config, api_url, service))),
+        client=LazyClient(_recorded(_checked(_client_factory(config, api_url, service), outbox))),
+        outbox=outbox,
     )
+
+
+def _checked(factory: Callable[[], EventClient], outbox: OutboxSettings | None) -> Callable[[], EventClient]:
+    """``factory``, refusing ``OUTBOX["TOPICS"]`` names the client's topics do not define."""
+    if outbox is None or outbox.topics is None:
+        return factory
+    topics = outbox.topics
+
+    def build() -> EventClient:
+        client = factory()
+        unknown = sorted(topics - set(client.catalog.topic_table))
+        if unknown:
+            client.close()
+            raise ImproperlyConfigured(f"BC_EVENTS['OUTBOX']['TOPICS']: no such topic(s) {unknown}")
+        return client
+
+    return build
 
 
 def _flag(config: Mapping[str, Any], key: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bc_events.delivery.stats import EventCount
+from bc_events.counting import EventCount
 from bc_events.errors import UnknownTopicError
 from bc_events.naming import action_first_name, entity_first_name
 from bc_events.topics import Topic, TopicSource, load_topic_definitions, topic_name

@@ -76,11 +76,12 @@ class _Tally:
         self.reasons[reason] = None
 
     def report(self, events: Sequence[Event]) -> Report:
-        return Report(
-            tuple(event for event in events if id(event) in self.undelivered),
-            tuple(event for event in events if id(event) in self.rejected),
-            tuple(self.reasons),
-        )
+        return Report(_among(events, self.undelivered), _among(events, self.rejected), tuple(self.reasons))
+
+
+def _among(events: Sequence[Event], ids: set[int]) -> tuple[Event, ...]:
+    """The events whose ids are in ``ids``, in their order (no pass over ``events`` when none is)."""
+    return tuple(event for event in events if id(event) in ids) if ids else ()
 
 
 def deliver(

@@ -9,12 +9,17 @@ path; a longer run goes to the bulk path in requests of at most
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bc_events.errors import EventValidationError
 from bc_events.event import Event
 from bc_events.wire import MAX_BULK_RECORDS, MAX_REQUEST_BYTES, SINGLE_LIMIT
+
+_body = operator.attrgetter("body")
+_job_id = operator.attrgetter("job_id")
+# attrgetter runs in C: planning and joining a 250-event request cost no Python call per event.
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +33,7 @@ class Batch:
         """The request body: the event's envelope, or a JSON list of envelopes for the bulk path."""
         if not self.bulk:
             return self.events[0].body
-        return b"[" + b",".join(event.body for event in self.events) + b"]"
+        return b"[" + b",".join(map(_body, self.events)) + b"]"
 
     def halves(self) -> tuple[Batch, Batch]:
         """Two bulk batches with the first and the second half of the events (a 413 asks for it)."""
@@ -39,7 +44,7 @@ class Batch:
 def plan(events: Sequence[Event], max_request_bytes: int = MAX_REQUEST_BYTES) -> list[Batch]:
     """The requests that carry ``events``, in order; an event too large for any request goes alone."""
     batches: list[Batch] = []
-    for _, run in itertools.groupby(events, key=lambda event: event.job_id):
+    for _, run in itertools.groupby(events, key=_job_id):
         same_job = tuple(run)
         if len(same_job) <= SINGLE_LIMIT:
             batches += [Batch((event,), False) for event in same_job]
@@ -54,7 +59,7 @@ def _bulk_chunks(events: tuple[Event, ...], max_request_bytes: int) -> list[Batc
     while start < len(events):
         end = min(start + MAX_BULK_RECORDS, len(events))
         # the common case, summed in C: a full chunk fits ("[", "]" and a comma between bodies)
-        if sum(map(len, (event.body for event in events[start:end]))) + end - start + 1 > max_request_bytes:
+        if sum(map(len, map(_body, events[start:end]))) + end - start + 1 > max_request_bytes:
             end = _fitting_end(events, start, end, max_request_bytes)
         chunks.append(Batch(events[start:end], True))
         start = end

@@ -25,7 +25,7 @@ class Progress:
 
     def __init__(self, events: Sequence[Event]) -> None:
         self.events = events
-        self._acknowledged: set[int] = set()
+        self._acknowledged: list[Sequence[Event]] = []  # ids are taken only if the send is interrupted
 
     def send(self, transport: _Sends, *, cancelled: Callable[[], bool]) -> None:
         """``transport.send(events)``, recording acknowledgements if the transport reports them."""
@@ -37,11 +37,12 @@ class Progress:
 
     def accepted(self, events: Sequence[Event]) -> None:
         """Record that the API acknowledged ``events``."""
-        self._acknowledged.update(map(id, events))
+        self._acknowledged.append(events)
 
     def unacknowledged(self) -> list[Event]:
         """The events not acknowledged, in their order: what an interrupted flush keeps queued."""
-        return [event for event in self.events if id(event) not in self._acknowledged]
+        acknowledged = {id(event) for events in self._acknowledged for event in events}
+        return [event for event in self.events if id(event) not in acknowledged]
 
 
 _declares: dict[type, bool] = {}

@@ -94,6 +94,8 @@ def _read_records(body: dict[str, Any], reply: RawReply, sent: int, policy: Retr
     if isinstance(failed, bool) or not isinstance(failed, int | float):
         return Outcome.whole(sent, f"failedRecords is not a number{_snippet(reply)}", "")
     records = body.get("records")
+    if failed == 0 and type(records) is list and len(records) == sent and records.count(SUCCESS) == sent:
+        return ACCEPTED  # the common reply, checked in C: every record "Success"
     codes = _record_codes(records, sent)
     if codes is None:  # no usable records list
         if failed > 0:

@@ -31,6 +31,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError
+from urllib3.util import parse_url
 
 from bc_events.delivery.messages import AttemptError, RawReply
 from bc_events.delivery.replies import printable, retry_after_seconds
@@ -50,6 +51,7 @@ class ConnectionPool:
         self._pool_size = pool_size
         self.proxy = proxy
         self._manager = self._new_manager()
+        self._routes: dict[str, tuple[Any, str]] = {}
         _live_pools.add(self)
 
     def post(
@@ -66,10 +68,11 @@ class ConnectionPool:
         if budget <= 0:
             raise urllib3.exceptions.TimeoutError("no time left for the attempt")
         _attempt.deadline = deadline
+        pool, target = self._route(url)
         try:
-            response = self._manager.urlopen(
+            response = pool.urlopen(
                 "POST",
-                url,
+                target,
                 body=body,
                 headers=headers,
                 timeout=urllib3.Timeout(connect=budget, read=budget),
@@ -90,13 +93,32 @@ class ConnectionPool:
         location = headers.get("Location")
         return RawReply(response.status, data[:MAX_REPLY_BYTES], retry_after, truncated, location)
 
+    def _route(self, url: str) -> tuple[Any, str]:
+        """Who sends a request to ``url``, and the URL to hand it.
+
+        Without a proxy: the host's connection pool and the path, looked up once
+        per URL (a transport posts to two), so no request parses its URL again.
+        Through a proxy the manager routes each request (absolute URL or tunnel).
+        """
+        route = self._routes.get(url)
+        if route is None:
+            if self.proxy is not None:
+                return self._manager, url
+            route = self._routes[url] = (
+                self._manager.connection_from_url(url),
+                parse_url(url).request_uri,
+            )
+        return route
+
     def close(self) -> None:
         """Close every pooled connection."""
+        self._routes = {}
         self._manager.clear()
 
     def _forget_connections(self) -> None:
         """In a forked child: drop (never touch) the parent's sockets and locks, start afresh."""
         self._manager = self._new_manager()
+        self._routes = {}
 
     def _new_manager(self) -> urllib3.PoolManager:
         manager: urllib3.PoolManager

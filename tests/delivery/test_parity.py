@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import signal
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -18,10 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import trustme
 
 from bc_events import EventClient, PublishError, RetryPolicy
 from bc_events.aio import AsyncEventClient
-from bc_events.testing import EventsAPIServer
+from bc_events.testing import SINGLE_PATH, EventsAPIServer
+from bc_events.wire import MAX_REPLY_BYTES
+from tests.runtime.forwardproxy import ForwardProxy
 from tests.runtime.rawserver import RawServer, read_request
 from tests.runtime.support import FAST, TOPICS
 
@@ -200,3 +204,90 @@ def test_interruption_keeps_exactly_the_unacknowledged(api: EventsAPIServer, dri
     assert accepted_ids(api) == ["e0", "e1"]
     assert flushed.queued == ["e2", "e3"]
     assert flushed.seconds < 5
+
+
+@DRIVERS
+def test_a_trickling_reply_is_cut_at_the_attempt_deadline_and_retried(
+    api: EventsAPIServer, driver: Driver
+) -> None:
+    api.faults.trickle(10)  # one byte at a time: only a deadline over the whole attempt stops it
+    retry = dataclasses.replace(FAST, total_time=3.0, attempt_timeout=0.5)
+    flushed = driver(api.url, publish_ids(1), retry)
+    assert (flushed.error, flushed.queued) == (None, [])
+    assert flushed.seconds < 2.0
+    assert len(api.request_log) == 2
+
+
+@DRIVERS
+def test_a_redirect_is_not_followed_and_is_reported_with_its_location(driver: Driver) -> None:
+    heads: list[bytes] = []
+
+    def handle(connection: socket.socket, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            heads.append(read_request(connection))
+            connection.sendall(
+                b"HTTP/1.1 307 Moved\r\nLocation: https://events.example.com/v2/events\r\n"
+                b"Content-Length: 0\r\n\r\n"
+            )
+
+    with RawServer(handle) as server:
+        flushed = driver(server.url, publish_ids(2))
+    assert flushed.error is not None
+    assert "HTTP 307 redirect to https://events.example.com/v2/events" in flushed.error.reason
+    assert flushed.queued == ["e0", "e1"]
+    assert len(heads) == 1  # not followed, not retried, and the flush stopped
+
+
+@DRIVERS
+def test_a_reply_body_is_read_only_up_to_max_reply_bytes(api: EventsAPIServer, driver: Driver) -> None:
+    api.faults.respond(503, b"x" * (MAX_REPLY_BYTES * 8), times=100)
+    retry = dataclasses.replace(FAST, total_time=0.5)
+    flushed = driver(api.url, publish_ids(1), retry)
+    assert flushed.error is not None
+    assert f"body longer than {MAX_REPLY_BYTES} bytes" in flushed.error.reason
+    assert flushed.queued == ["e0"]
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@DRIVERS
+def test_a_certificate_that_does_not_verify_fails_at_once(
+    driver: Driver, certificate_authority: trustme.CA
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    with RawServer(lambda connection, stopping: stopping.wait(5), tls=context) as server:
+        flushed = driver(server.url, publish_ids(2), dataclasses.replace(FAST, total_time=5.0))
+        connections = server.connections
+    assert flushed.error is not None
+    assert "certificate" in flushed.error.reason.lower()
+    assert flushed.queued == ["e0", "e1"]
+    assert connections == 1  # not retried: a certificate does not start to verify
+    assert flushed.seconds < 2.0
+
+
+@DRIVERS
+def test_https_to_a_plain_http_port_fails_at_once(api: EventsAPIServer, driver: Driver) -> None:
+    flushed = driver(api.url.replace("http://", "https://"), publish_ids(1))
+    assert flushed.error is not None
+    assert flushed.queued == ["e0"]
+    assert api.request_log == []
+
+
+@DRIVERS
+def test_the_proxy_comes_from_the_environment(
+    api: EventsAPIServer, driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        flushed = driver(api.url, publish_ids(1))
+        lines = list(proxy.lines)
+    assert (flushed.error, flushed.queued) == (None, [])
+    assert lines == [f"POST {api.url}{SINGLE_PATH}"]
+    assert accepted_ids(api) == ["e0"]

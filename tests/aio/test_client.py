@@ -67,7 +67,7 @@ def test_publish_validates_as_the_sync_session_does() -> None:
     with pytest.raises(UnknownTopicError):
         session.publish(action="Exploded", entity="Test", data={})
     with pytest.raises(AttributeError):
-        session.no_such_topic_shortcut({})
+        session.no_such_topic_shortcut({})  # type: ignore[attr-defined]
     assert session.events == []
 
 

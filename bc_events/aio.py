@@ -120,6 +120,21 @@ class AsyncEventSession:
         """Validate ``data`` against the topic's schema and queue the event (see ``EventSession.publish``)."""
         self._session.publish(action=action, entity=entity, data=data, category=category)
 
+    async def publish_immediately(
+        self, *, action: str, entity: str, data: Mapping[str, Any], category: str | None = None
+    ) -> None:
+        """Validate as ``publish`` does, then deliver the event at once; nothing is queued.
+
+        ``PublishError`` if it is not delivered (the event is in its ``undelivered``
+        or ``rejected``).  Queued events are not sent along.
+        """
+        inner = self._session
+        single = EventSession(inner.actor_id, inner.actor_type, inner.job_id, self.client._host)
+        if inner.closed is not None:
+            single.close(inner.closed)  # the same SessionClosedError as publish
+        single.publish(action=action, entity=entity, data=data, category=category)
+        await self.client.transport.send(single.queue.take_batch().events)
+
     async def flush(self) -> None:
         """Deliver every queued event (see ``EventSession.flush``); cancellation keeps the unacknowledged."""
         async with self._flush_lock:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import subprocess
 import sys
 
 import pytest
 
-from bc_events import EventValidationError, RecordingTransport, SessionClosedError, UnknownTopicError
+from bc_events import (
+    EventValidationError,
+    PublishError,
+    RecordingTransport,
+    SessionClosedError,
+    UnknownTopicError,
+)
 from bc_events.aio import AsyncEventClient, AsyncEventSession
 from bc_events.testing import EventsAPIServer
 from bc_events.transports.async_http import AsyncHttpTransport
@@ -143,3 +150,55 @@ def test_importing_bc_events_does_not_import_httpx_or_asyncio_client() -> None:
     code = "import sys, bc_events; print('httpx' in sys.modules, 'bc_events.aio' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_publish_immediately_delivers_at_once_and_queues_nothing() -> None:
+    async def main() -> None:
+        with EventsAPIServer() as api:
+            async with AsyncEventClient(api.url, "TestService", TOPICS, retry=FAST) as client:
+                session = client.user_session("user-1", "job-1")
+                session.publish(action="Created", entity="Test", data={"id": "queued"})
+                await session.publish_immediately(action="Created", entity="Test", data={"id": "now"})
+                assert [event.data["id"] for event in api.accepted] == ["now"]
+                assert [event.data["id"] for event in session.events] == ["queued"]
+                api.faults.reject()
+                with pytest.raises(PublishError) as raised:
+                    await session.publish_immediately(action="Created", entity="Test", data={"id": "no"})
+                assert [event.data["id"] for event in raised.value.rejected] == ["no"]
+                with pytest.raises(EventValidationError):
+                    await session.publish_immediately(action="Created", entity="Test", data={})
+                session.close()
+                with pytest.raises(SessionClosedError):
+                    await session.publish_immediately(action="Created", entity="Test", data={"id": "x"})
+                await session.flush()
+            assert [event.data["id"] for event in api.accepted] == ["now", "queued"]
+
+    asyncio.run(main())
+
+
+def test_a_task_group_cancelling_the_flush_keeps_the_unacknowledged() -> None:
+    async def main() -> tuple[list[str], list[str]]:
+        with EventsAPIServer() as api:
+            api.faults.delay(15, after=1)  # the second request hangs
+            retry = dataclasses.replace(FAST, total_time=20.0, attempt_timeout=18.0)
+            async with AsyncEventClient(api.url, "TestService", TOPICS, retry=retry) as client:
+                session = client.user_session("user-1", "job-1")
+                for i in range(3):
+                    session.publish(action="Created", entity="Test", data={"id": f"e{i}"})
+
+                async def fail_soon() -> None:
+                    await asyncio.sleep(0.5)
+                    raise LookupError("a sibling task failed")
+
+                async def flush_in_a_group() -> None:
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(session.flush())
+                        group.create_task(fail_soon())
+
+                with pytest.raises(ExceptionGroup):
+                    await flush_in_a_group()
+                queued = [event.data["id"] for event in session.events]
+                session.rollback()
+                return [event.data["id"] for event in api.accepted], queued
+
+    assert asyncio.run(main()) == (["e0"], ["e1", "e2"])

@@ -38,7 +38,7 @@ def is_tls_configuration_error(error: BaseException) -> bool:
         cause = seen.pop()
         if isinstance(cause, ssl.SSLCertVerificationError):
             return True
-        if isinstance(cause, ssl.SSLError) and cause.reason in _CONFIGURATION_SSL_REASONS:
+        if isinstance(cause, ssl.SSLError) and getattr(cause, "reason", None) in _CONFIGURATION_SSL_REASONS:
             return True
         seen += [arg for arg in cause.args if isinstance(arg, BaseException)]
         if cause.__cause__ is not None:

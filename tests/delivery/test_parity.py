@@ -275,6 +275,7 @@ def test_https_to_a_plain_http_port_fails_at_once(api: EventsAPIServer, driver: 
     assert flushed.error is not None
     assert flushed.queued == ["e0"]
     assert api.request_log == []
+    assert flushed.seconds < FAST.total_time / 2  # not retried until the time is up
 
 
 @DRIVERS

@@ -14,7 +14,7 @@ def error_kind(error: BaseException) -> ErrorKind:
     """What kind of failure an exception of urllib3 (or of the socket under it) is."""
     if isinstance(error, LocationValueError):
         return ErrorKind.CONFIGURATION
-    if _is_tls_configuration_error(error):
+    if is_tls_configuration_error(error):
         return ErrorKind.TLS_CONFIGURATION
     if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
         return ErrorKind.TIMEOUT
@@ -27,7 +27,7 @@ _CONFIGURATION_SSL_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNSUPPORTED_PRO
 """OpenSSL reasons that mean the two sides cannot talk TLS at all (e.g. https to a plain-HTTP port)."""
 
 
-def _is_tls_configuration_error(error: BaseException) -> bool:
+def is_tls_configuration_error(error: BaseException) -> bool:
     """A certificate that does not verify, or a server that does not speak TLS: retrying cannot help."""
     if not isinstance(error, SSLError | ssl.SSLError):
         return False
@@ -38,7 +38,7 @@ def _is_tls_configuration_error(error: BaseException) -> bool:
         cause = seen.pop()
         if isinstance(cause, ssl.SSLCertVerificationError):
             return True
-        if isinstance(cause, ssl.SSLError) and cause.reason in _CONFIGURATION_SSL_REASONS:
+        if isinstance(cause, ssl.SSLError) and getattr(cause, "reason", None) in _CONFIGURATION_SSL_REASONS:
             return True
         seen += [arg for arg in cause.args if isinstance(arg, BaseException)]
         if cause.__cause__ is not None:

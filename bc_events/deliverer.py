@@ -14,9 +14,11 @@ Bounds (``DelivererLimits``, defaults in brackets):
   ``full_wait`` [0.05 s] for room, then its events are reported undelivered;
 * each batch is sent within ``total_time`` of the client's ``RetryPolicy``
   counted from its commit, not from when the thread gets to it: a batch whose
-  time is up is reported without being sent, and a send stops starting
-  requests once it is (a request already on the wire ends within its
-  ``attempt_timeout``);
+  time is up is reported without being sent, and the send ends by then, a
+  request on the wire included (the transport's ``send`` is given the batch's
+  ``deadline``; a custom transport whose ``send`` does not declare it only
+  stops starting requests once the time is up, and a request already on the
+  wire ends within its ``attempt_timeout``);
 * ``threads`` [4] jobs' batches are sent at once (each job's events need requests
   of their own, so one thread would cap a service at one request's latency);
   the queued commits of one job go out together, in order, in one send (bulk
@@ -43,7 +45,9 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from bc_events.delivery.progress import declares_keyword
 from bc_events.errors import PublishError
 from bc_events.event import Event
 from bc_events.transport import Transport
@@ -318,7 +322,13 @@ class Deliverer:
         try:
             if cancelled():
                 raise PublishError(self._late(), events)
-            self.transport.send(events, cancelled=cancelled)
+            if declares_keyword(self.transport, "deadline"):
+                # The send itself ends by the batch's deadline, a request on the wire included.
+                ends = deadline if self._stop_at is None else min(deadline, self._stop_at)
+                send: Any = self.transport.send
+                send(events, cancelled=cancelled, deadline=ends)
+            else:
+                self.transport.send(events, cancelled=cancelled)
         except PublishError as error:
             failed = PublishError(self._late(), error.undelivered, error.rejected) if cancelled() else error
             self._report_each(batch, failed)

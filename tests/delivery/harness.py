@@ -128,7 +128,9 @@ def drive(
     answer_of: Script = script if callable(script) else (lambda post, n: script[n])  # type: ignore[assignment,index]
     trace = Trace()
     now = start
-    flow = deliver(events, policy, now, max_request_bytes=max_request_bytes, draw=lambda: 0.5, deadline=deadline)
+    flow = deliver(
+        events, policy, now, max_request_bytes=max_request_bytes, draw=lambda: 0.5, deadline=deadline
+    )
     step = next(flow)
     for number in range(100_000):
         if stop_after is not None and number >= stop_after:

@@ -210,13 +210,18 @@ def test_a_caller_s_deadline_before_total_time_caps_every_attempt(left: float, f
     """Each request takes 1 s; the caller's deadline is ``left`` seconds from the start."""
     policy = dataclasses.replace(POLICY, total_time=10.0, attempt_timeout=3.0, initial_backoff=0.0)
     events = [event for job in range(8) for event in make_events(1, f"job-{job}", prefix=f"j{job}-")]
-    trace = drive(events, always(THROTTLED) if failing else success, policy=policy, cost=1.0, deadline=100.0 + left)
+    trace = drive(
+        events, always(THROTTLED) if failing else success, policy=policy, cost=1.0, deadline=100.0 + left
+    )
     bound = 100.0 + min(left, policy.total_time)
     assert all(post.ends <= bound for _, post, _ in trace.posts)
     assert trace.end <= bound
     if not failing:
         assert len(trace.accepted) == min(8, math.ceil(left))
-        assert trace.undelivered == [] or trace.report.reason == "the send's deadline was up before these were sent"
+        assert (
+            trace.undelivered == []
+            or trace.report.reason == "the send's deadline was up before these were sent"
+        )
     check_invariants(events, trace, policy)
 
 

@@ -91,15 +91,22 @@ def deliver(
     *,
     max_request_bytes: int = MAX_REQUEST_BYTES,
     draw: Callable[[], float] = random.random,
+    deadline: float | None = None,
 ) -> Flow:
     """Deliver ``events`` within ``policy.total_time`` from ``now``; returns the ``Report``.
 
+    ``deadline`` (on the same clock as ``now``) ends the flush earlier when it
+    comes first: the caller's own bound, such as a time counted from a commit.
     ``draw()`` gives the random numbers in [0, 1) that set the retries' jitter.
     """
-    deadline = now + policy.total_time
+    time_up = f"total_time ({policy.total_time:g}s) was up before these were sent"
+    if deadline is not None and deadline < now + policy.total_time:
+        time_up = "the send's deadline was up before these were sent"
+    else:
+        deadline = now + policy.total_time
     batches = deque(plan(events, max_request_bytes))
     tally = _Tally()
-    context = _Context(policy, deadline, max_request_bytes, draw, tally, batches)
+    context = _Context(policy, deadline, max_request_bytes, draw, tally, batches, time_up)
     while batches:
         batch = batches.popleft()
         if tally.stopped:
@@ -117,6 +124,7 @@ class _Context:
     draw: Callable[[], float]
     tally: _Tally
     batches: deque[Batch]
+    time_up: str
 
 
 def _deliver_batch(batch: Batch, now: float, context: _Context) -> Generator[Step, Answer, float]:
@@ -129,7 +137,7 @@ def _deliver_batch(batch: Batch, now: float, context: _Context) -> Generator[Ste
             return now
         ends = policy.attempt_ends(now, context.deadline)
         if ends is None:
-            tally.stop(batch.events, f"total_time ({policy.total_time:g}s) was up before these were sent")
+            tally.stop(batch.events, context.time_up)
             return now
         post = Post(batch.body(), batch.events[0].job_id, batch.bulk, len(batch.events), ends)
         answer = yield post

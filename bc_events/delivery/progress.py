@@ -45,19 +45,29 @@ class Progress:
         return [event for event in self.events if id(event) not in acknowledged]
 
 
-_declares: dict[type, bool] = {}
+_declares: dict[tuple[type, str], bool] = {}
 
 
 def reports_acceptance(transport: object) -> bool:
     """Whether ``transport.send`` takes the ``accepted`` keyword (looked up once per class)."""
-    kind = type(transport)
-    known = _declares.get(kind)
+    return declares_keyword(transport, "accepted")
+
+
+def declares_keyword(transport: object, name: str) -> bool:
+    """Whether ``transport.send`` declares the keyword-only parameter ``name`` (looked up once per class).
+
+    The optional keywords of ``Transport.send`` (``accepted``, ``deadline``) are
+    passed only to a transport that declares them, so custom transports written
+    before them keep working.
+    """
+    key = (type(transport), name)
+    known = _declares.get(key)
     if known is None:
         try:
             parameters = inspect.signature(transport.send).parameters  # type: ignore[attr-defined]
         except (TypeError, ValueError, AttributeError):
             parameters = {}  # type: ignore[assignment]
-        accepted = parameters.get("accepted")
-        known = accepted is not None and accepted.kind is inspect.Parameter.KEYWORD_ONLY
-        _declares[kind] = known
+        parameter = parameters.get(name)
+        known = parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        _declares[key] = known
     return known

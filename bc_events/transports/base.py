@@ -35,6 +35,13 @@ class Transport(Protocol):
     an exception in a hook) keeps queued exactly the events not acknowledged.
     The session passes ``accepted`` only to a transport whose ``send`` declares
     it; without it, an interrupted flush keeps the whole batch queued.
+
+    A transport may also take a ``deadline`` keyword (a ``time.monotonic()``
+    instant): the whole send then ends by it, a request on the wire included
+    (``HttpTransport`` caps every attempt's end by it).  The deliverer passes
+    each batch's deadline, counted from its commit, only to a transport whose
+    ``send`` declares it; without it, a request already on the wire when the
+    deadline passes may run to the end of its own timeout.
     """
 
     def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:

@@ -89,13 +89,21 @@ class HttpTransport:
         *,
         cancelled: Cancelled = never_cancelled,
         accepted: Acknowledged | None = None,
+        deadline: float | None = None,
     ) -> None:
-        """Deliver ``events`` (see ``Transport``); ``accepted`` hears of each acknowledgement."""
+        """Deliver ``events`` (see ``Transport``); ``accepted`` hears of each acknowledgement.
+
+        ``deadline`` (a ``time.monotonic()`` instant) ends the whole send by then
+        when it comes before ``retry.total_time`` from now: every attempt's end
+        is capped by it, so no request outlives it.
+        """
         if self._closed:
             raise RuntimeError(
                 "this HttpTransport (or its EventClient) is closed; create a new one to publish"
             )
-        flow = deliver(events, self.retry, time.monotonic(), max_request_bytes=self.max_request_bytes)
+        flow = deliver(
+            events, self.retry, time.monotonic(), max_request_bytes=self.max_request_bytes, deadline=deadline
+        )
         counts = stats.new_counts()
         try:
             report = sync.run(flow, self._post, cancelled=cancelled, accepted=accepted, counts=counts)

@@ -122,12 +122,15 @@ def drive(
     cost: float | Callable[[int], float] = COST,
     start: float = 100.0,
     stop_after: int | None = None,
+    deadline: float | None = None,
 ) -> Trace:
     """Run the flow to its end (or for ``stop_after`` steps), answering posts from ``script``."""
     answer_of: Script = script if callable(script) else (lambda post, n: script[n])  # type: ignore[assignment,index]
     trace = Trace()
     now = start
-    flow = deliver(events, policy, now, max_request_bytes=max_request_bytes, draw=lambda: 0.5)
+    flow = deliver(
+        events, policy, now, max_request_bytes=max_request_bytes, draw=lambda: 0.5, deadline=deadline
+    )
     step = next(flow)
     for number in range(100_000):
         if stop_after is not None and number >= stop_after:

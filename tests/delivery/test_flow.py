@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -200,6 +201,27 @@ def test_the_deadline_bounds_any_mix_of_failures(total_time: float, cost: float)
     results = [THROTTLED, TIMEOUT, raw(429, retry_after=0.2), records(T, "Success"), raw(500)]
     events = make_events(3) + make_events(20, "job-2", prefix="b")
     trace = drive(events, lambda post, n: results[n % len(results)], policy=policy, cost=cost)
+    check_invariants(events, trace, policy)
+
+
+@pytest.mark.parametrize("left", [0.06, 0.3, 1.0, 2.5, 4.0, 20.0])
+@pytest.mark.parametrize("failing", [False, True], ids=["accepted", "throttled"])
+def test_a_caller_s_deadline_before_total_time_caps_every_attempt(left: float, failing: bool) -> None:
+    """Each request takes 1 s; the caller's deadline is ``left`` seconds from the start."""
+    policy = dataclasses.replace(POLICY, total_time=10.0, attempt_timeout=3.0, initial_backoff=0.0)
+    events = [event for job in range(8) for event in make_events(1, f"job-{job}", prefix=f"j{job}-")]
+    trace = drive(
+        events, always(THROTTLED) if failing else success, policy=policy, cost=1.0, deadline=100.0 + left
+    )
+    bound = 100.0 + min(left, policy.total_time)
+    assert all(post.ends <= bound for _, post, _ in trace.posts)
+    assert trace.end <= bound
+    if not failing:
+        assert len(trace.accepted) == min(8, math.ceil(left))
+        assert (
+            trace.undelivered == []
+            or trace.report.reason == "the send's deadline was up before these were sent"
+        )
     check_invariants(events, trace, policy)
 
 

@@ -5,7 +5,10 @@ Every test delivers to a local Events API and asserts what it accepted.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ import pytest
 from celery import Celery, Task
 from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
+from celery.states import SUCCESS
 from flask import Flask
 
 import bc_events
@@ -70,7 +74,30 @@ def define_tasks(app: Celery) -> dict[str, Task[Any, Any]]:
         publish_test(f"{name}-parent")
         publish.delay(f"{name}-child")
 
-    return {"publish": publish, "flaky": flaky, "retrying": retrying, "failing": failing, "parent": parent}
+    def publish_late(name: str, record_id: str) -> None:
+        """Publish once the task has returned, then store what happened in the app's result backend."""
+        time.sleep(0.3)  # the task returned and its unit of work ended by now
+        try:
+            publish_test(f"{name}-too-late")
+            outcome = {"raised": None, "message": ""}
+        except Exception as error:
+            outcome = {"raised": type(error).__name__, "message": str(error)}
+        app.backend.store_result(record_id, outcome, SUCCESS)
+
+    @app.task(name="late")
+    def late(name: str, record_id: str) -> None:
+        publish_test(f"{name}-in-time")
+        worker = threading.Thread(target=contextvars.copy_context().run, args=(publish_late, name, record_id))
+        worker.start()
+
+    return {
+        "publish": publish,
+        "flaky": flaky,
+        "retrying": retrying,
+        "failing": failing,
+        "parent": parent,
+        "late": late,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +233,20 @@ def test_a_failing_task_delivers_nothing(tasks: dict[str, Task[Any, Any]], api: 
     assert wait_for_events(api, 1) == ["marker"]
     assert JOBS["boom"], "the failing task did run and publish"
     assert len(JOBS["exhausted"]) == 4, "the first run and its three retries"
+
+
+def test_a_thread_a_task_started_that_publishes_after_the_task_returned_gets_session_closed_error(
+    worker_app: tuple[Celery, dict[str, Task[Any, Any]]], api: EventsAPIServer
+) -> None:
+    """Under the real worker: the thread (in a copied context) records the error in the result backend."""
+    app, tasks = worker_app
+    record_id = f"late-record-{uuid.uuid4()}"
+    tasks["late"].delay("bg", record_id).get(timeout=10)
+    outcome = AsyncResult(record_id, app=app).get(timeout=10)
+    assert outcome["raised"] == "SessionClosedError", outcome
+    assert "is closed (its unit of work committed" in outcome["message"]
+    assert "open a session of its own" in outcome["message"]
+    assert wait_for_events(api, 1) == ["bg-in-time"], "the task's own event went out, the late one did not"
 
 
 def test_an_eager_task_restores_the_caller_s_session(

@@ -5,8 +5,9 @@
   loudly, not lost silently.
 * While the Events API never answers (or refuses connections), requests are
   answered at once, and every request's events are reported undelivered
-  within ``total_time`` (plus one attempt and some scheduling slack) of its
-  response.
+  within ``total_time`` (plus some scheduling slack) of its response: a
+  request on the wire is cut at its batch's deadline, so an attempt longer
+  than ``total_time`` adds nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from bc_events.wsgi import EventsMiddleware as WsgiMiddleware
 from . import starlette_app
 from .support import FAST, TOPICS, ids, serve, serve_asgi
 
-OUTAGE = RetryPolicy(total_time=1.0, attempt_timeout=0.3, initial_backoff=0.01, max_backoff=0.05, jitter=0.01)
+# Attempts longer than total_time: a report is bounded by its batch's deadline, not by an attempt's end.
+OUTAGE = RetryPolicy(total_time=1.0, attempt_timeout=2.5, initial_backoff=0.01, max_backoff=0.05, jitter=0.01)
 SLACK = 1.0  # scheduling on a loaded machine
 CONCURRENT = 64
 
@@ -146,9 +148,7 @@ def outage_run(get: Callable[[str, dict[str, str]], int], client: EventClient, r
     assert set(reports.at) == set(answered) | {f"seq-{n}" for n in range(10)}, "an event was lost silently"
     for job_id, at in answered.items():
         late = reports.at[job_id] - at
-        assert late <= OUTAGE.total_time + OUTAGE.attempt_timeout + SLACK, (
-            f"{job_id}: reported {late:.2f}s late"
-        )
+        assert late <= OUTAGE.total_time + SLACK, f"{job_id}: reported {late:.2f}s late"
 
 
 def test_asgi_during_an_outage_requests_answer_at_once_and_are_reported_within_the_bound(

@@ -10,14 +10,14 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from bc_events import Event, EventClient, PublishError, RetryPolicy
 from bc_events.deliverer import Deliverer, DelivererLimits
 from bc_events.testing import EventsAPIServer
-from bc_events.transport import HttpTransport
+from bc_events.transport import Cancelled, HttpTransport, never_cancelled
 
 from .rawserver import RawServer
 from .support import TOPICS
@@ -113,10 +113,68 @@ def test_during_an_outage_each_batch_is_reported_within_total_time_of_its_commit
     assert sorted(reports.ids()) == sorted(committed)
     for at, error in reports.errors:
         late = at - committed[error.undelivered[0].data["id"]]
-        assert late <= POLICY.total_time + POLICY.attempt_timeout + SLACK, (
-            f"reported {late:.2f}s after its commit"
-        )
+        assert late <= POLICY.total_time + SLACK, f"reported {late:.2f}s after its commit"
     sender.close()
+
+
+LONG_ATTEMPTS = RetryPolicy(total_time=1.2, attempt_timeout=3.0, initial_backoff=0.01, max_backoff=0.05)
+
+
+def test_a_request_on_the_wire_ends_at_its_batch_s_deadline(blackhole: str) -> None:
+    """The second commit waits for the thread; its request would run past its deadline if not cut.
+
+    Its send starts about ``total_time`` after the commit: a send bounded only by its own
+    ``total_time`` and ``attempt_timeout`` would end about twice ``total_time`` after it.
+    """
+    limits = DelivererLimits(threads=1)
+    sender, reports = Deliverer(HttpTransport(blackhole, retry=LONG_ATTEMPTS), 1.2, limits), Reports()
+    committed = {}
+    for n in range(2):
+        committed[f"e{n}"] = time.monotonic()
+        assert sender.submit([event(f"e{n}", job_id=f"job-{n}")], job_id=f"job-{n}", on_undelivered=reports)
+        time.sleep(0.1)
+    assert sender.wait_delivered(10)
+    assert sorted(reports.ids()) == ["e0", "e1"]
+    for at, error in reports.errors:
+        late = at - committed[error.undelivered[0].data["id"]]
+        assert late <= LONG_ATTEMPTS.total_time + SLACK, f"reported {late:.2f}s after its commit"
+        assert "total_time (1.2s) from the commit was up" in error.reason
+    sender.close(timeout=0.1)
+
+
+class PlainTransport:
+    """A custom transport written before ``deadline``: its ``send`` takes ``cancelled`` only."""
+
+    def __init__(self, url: str, retry: RetryPolicy) -> None:
+        self.inner = HttpTransport(url, retry=retry)
+        self.calls: list[int] = []
+
+    def send(self, events: Sequence[Event], *, cancelled: Cancelled = never_cancelled) -> None:
+        self.calls.append(len(events))
+        self.inner.send(events, cancelled=cancelled)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_custom_transport_without_deadline_is_bounded_by_cancelled_and_its_attempts(
+    api: EventsAPIServer, blackhole: str
+) -> None:
+    healthy = Deliverer(PlainTransport(api.url, POLICY), POLICY.total_time)
+    assert healthy.submit([event("a")], job_id="job-1")
+    assert healthy.wait_delivered(10)
+    assert [e.data["id"] for e in api.accepted] == ["a"]
+    healthy.close()
+    transport, reports = PlainTransport(blackhole, POLICY), Reports()
+    down = Deliverer(transport, POLICY.total_time)
+    committed = time.monotonic()
+    assert down.submit([event("b")], job_id="job-2", on_undelivered=reports)
+    assert down.wait_delivered(10)
+    assert transport.calls == [1]
+    assert reports.ids() == ["b"]
+    assert "total_time (0.6s) from the commit was up" in reports.errors[0][1].reason
+    assert reports.errors[0][0] - committed <= POLICY.total_time + POLICY.attempt_timeout + SLACK
+    down.close()
 
 
 def test_a_batch_whose_time_is_up_is_reported_without_being_sent(api: EventsAPIServer) -> None:

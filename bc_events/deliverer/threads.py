@@ -1,123 +1,28 @@
-"""The per-process deliverer: committed units of work are delivered by a background thread, never inline.
+"""The deliverer's sending threads, its closing, and what the process's exit and forks do to it.
 
-An integration's commit hands its session's events to ``Deliverer.submit``,
-which queues them and returns at once, so a request or task never waits for the
-Events API.  Daemon threads (one on first use, more while all are busy, up to
-``threads``; again in a forked child: a child inherits no threads) send the
-queued batches through the client's transport (sharing its connection pool),
-oldest first.
-
-Bounds (``DelivererLimits``, defaults in brackets):
-
-* the queue holds at most ``max_events`` [10,000] events and ``max_bytes``
-  [8 MiB] of event bodies; when a commit does not fit, it waits at most
-  ``full_wait`` [0.05 s] for room, then its events are reported undelivered;
-* each batch is sent within ``total_time`` of the client's ``RetryPolicy``
-  counted from its commit, not from when the thread gets to it: a batch whose
-  time is up is reported without being sent, and a send stops starting
-  requests once it is (a request already on the wire ends within its
-  ``attempt_timeout``);
-* ``threads`` [4] jobs' batches are sent at once (each job's events need requests
-  of their own, so one thread would cap a service at one request's latency);
-  the queued commits of one job go out together, in order, in one send (bulk
-  requests), and failures are reported to the commit each event came from;
-* at interpreter exit (``atexit``; gunicorn, uvicorn and Celery workers exit
-  normally on SIGTERM) the thread gets at most ``shutdown_time`` [5 s] to
-  drain what is queued; what is left is reported undelivered.
-
-"Reported undelivered" means: an ERROR on the ``bc.events`` logger with the
-envelopes (enough to replay them), then the commit's ``on_undelivered``
-callback, called in the deliverer's thread.  Events that must survive the
-process belong in the outbox, not here.
+See ``bc_events.deliverer`` for the bounds it keeps.
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
-import math
 import os
 import threading
 import time
 import weakref
-from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
+from bc_events.deliverer.backlog import Backlog, Commit
+from bc_events.deliverer.limits import DelivererLimits, OnUndelivered, report_undelivered
+from bc_events.delivery.progress import declares_keyword
 from bc_events.errors import PublishError
 from bc_events.event import Event
 from bc_events.transport import Transport
 
-__all__ = ["Deliverer", "DelivererLimits", "OnUndelivered", "report_undelivered", "wait_all_delivered"]
-
-logger = logging.getLogger("bc.events")
-
-OnUndelivered = Callable[[PublishError], None]
-
-
-@dataclass(frozen=True)
-class DelivererLimits:
-    """How much a client's deliverer holds and how long it waits (see the module doc)."""
-
-    max_events: int = 10_000
-    """Events queued at most, across all committed batches."""
-    max_bytes: int = 8 * 1024 * 1024
-    """Bytes of event bodies queued at most."""
-    full_wait: float = 0.05
-    """Seconds a commit waits for room in a full queue before its events are reported undelivered."""
-    shutdown_time: float = 5.0
-    """Seconds the deliverer may take at interpreter exit to send what is queued."""
-    threads: int = 4
-    """Batches sent at once (background threads, started on first use)."""
-
-    def __post_init__(self) -> None:
-        for name in ("max_events", "max_bytes", "threads"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-                raise ValueError(f"DelivererLimits: {name} must be a positive int, got {value!r}")
-        for name in ("full_wait", "shutdown_time"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0 <= value < math.inf):
-                raise ValueError(
-                    f"DelivererLimits: {name} must be a finite number of seconds >= 0, got {value!r}"
-                )
-
-
-@dataclass(eq=False)
-class _Item:
-    """One commit's events, its deadline and whom to tell when they are not delivered."""
-
-    events: list[Event]
-    job_id: str
-    deadline: float
-    on_undelivered: OnUndelivered | None
-    size: int
-    done: bool = False  # reported or delivered: never reported twice
-
-
-def report_undelivered(job_id: str, error: PublishError, on_undelivered: OnUndelivered | None) -> None:
-    """Log the undelivered envelopes at ERROR, then call ``on_undelivered`` (its errors are logged)."""
-    lost = [*error.undelivered, *error.rejected]  # rejected ones too: enough to dead-letter them
-    envelopes = "\n".join(event.body.decode() for event in lost)
-    logger.error(
-        "bc_events: %d event(s) of job %s were not delivered after the work succeeded (%s); envelopes:\n%s",
-        len(lost),
-        job_id,
-        error.reason,
-        envelopes,
-    )
-    if on_undelivered is None:
-        return
-    try:
-        on_undelivered(error)
-    except Exception:
-        logger.exception("bc_events: the on_undelivered callback raised")
-
+__all__ = ["Deliverer", "wait_all_delivered"]
 
 _live: weakref.WeakSet[Deliverer] = weakref.WeakSet()
-
-_MAX_MERGED = 100
-"""Commits of one job sent together at most (one send, bulk requests of 250 events)."""
 
 _LINGER = 0.02
 """Seconds an idle thread waits after being woken before it sends: commits arriving meanwhile
@@ -125,7 +30,7 @@ cost no thread switch each (which on a busy machine is what a hand-over costs mo
 
 
 class Deliverer:
-    """A bounded queue of committed batches and the daemon thread that sends them (see the module doc).
+    """A bounded queue of committed batches and the daemon threads that send them (``bc_events.deliverer``).
 
     One per client (``EventClient.deliverer``); safe to use from any thread, and
     in a forked child (which starts with an empty queue: the parent sends what
@@ -148,11 +53,7 @@ class Deliverer:
         self._room = threading.Condition(self._lock)  # commits wait here for room in a full queue
         self._idle = threading.Condition(self._lock)  # wait_delivered() waits here for nothing left
         self._idle_threads = 0
-        self._queue: deque[_Item] = deque()
-        self._events = 0
-        self._bytes = 0
-        self._sending: set[_Item] = set()
-        self._busy: set[str] = set()  # job ids with a send in flight
+        self._backlog = Backlog()
         self._threads: list[threading.Thread] = []
         self._stop_at: float | None = None  # the drain's deadline, once the process is exiting
         self._closed = False
@@ -199,13 +100,13 @@ class Deliverer:
     @property
     def queued(self) -> tuple[int, int]:
         """``(events, bytes)`` waiting in the queue now (not counting the batches on the wire)."""
-        return self._events, self._bytes
+        return self._backlog.events, self._backlog.bytes
 
     def wait_delivered(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted was delivered or reported; False if ``timeout`` passed first."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._queue or self._sending:
+            while not self._backlog.idle:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -219,34 +120,22 @@ class Deliverer:
 
     def _item(
         self, events: Sequence[Event], job_id: str, on_undelivered: OnUndelivered | None, at: float | None
-    ) -> _Item:
+    ) -> Commit:
         start = time.monotonic() if at is None else at
-        size = sum(len(event.body) for event in events)
-        return _Item(list(events), job_id, start + self.total_time, on_undelivered, size)
+        return Commit.of(events, job_id, start + self.total_time, on_undelivered)
 
-    def _fits(self, item: _Item) -> bool:
-        if not self._queue:  # one batch larger than the bounds is still taken, alone
-            return True
-        limits = self.limits
-        return (
-            self._events + len(item.events) <= limits.max_events
-            and self._bytes + item.size <= limits.max_bytes
-        )
-
-    def _put(self, item: _Item, wait: float) -> bool:
+    def _put(self, item: Commit, wait: float) -> bool:
         with self._lock:
             if self._closed:
                 return False
             end = time.monotonic() + wait
-            while not self._fits(item):
+            while not self._backlog.fits(item, self.limits):
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
                 self._room.wait(left)
-            self._queue.append(item)
-            self._events += len(item.events)
-            self._bytes += item.size
-            if item.job_id in self._busy:
+            self._backlog.append(item)
+            if item.job_id in self._backlog.busy:
                 pass  # the thread sending this job's last commit takes this one next
             elif self._idle_threads:
                 self._work.notify()
@@ -263,7 +152,7 @@ class Deliverer:
             with self._lock:
                 batch = self._take()
                 while not batch:
-                    if self._stop_at is not None and not self._queue:
+                    if self._stop_at is not None and not self._backlog.queue:
                         return
                     self._idle_threads += 1
                     try:
@@ -283,31 +172,17 @@ class Deliverer:
                 self._send(batch)
             finally:
                 with self._lock:
-                    self._sending.difference_update(batch)
-                    self._busy.discard(batch[0].job_id)
-                    if not self._queue and not self._sending:
+                    self._backlog.finished(batch)
+                    if self._backlog.idle:
                         self._idle.notify_all()
 
-    def _take(self) -> list[_Item]:
-        """The oldest queued commit whose job has none in flight, with that job's later ones.
-
-        One job's commits go out together (bulk requests) and in order; a job in
-        flight waits, so its events are never sent out of order.
-        """
-        first = next((item for item in self._queue if item.job_id not in self._busy), None)
-        if first is None:
-            return []
-        batch = [item for item in self._queue if item.job_id == first.job_id][:_MAX_MERGED]
-        for item in batch:
-            self._queue.remove(item)
-            self._events -= len(item.events)
-            self._bytes -= item.size
-        self._sending.update(batch)
-        self._busy.add(first.job_id)
-        self._room.notify_all()
+    def _take(self) -> list[Commit]:
+        batch = self._backlog.take()
+        if batch:
+            self._room.notify_all()
         return batch
 
-    def _send(self, batch: list[_Item]) -> None:
+    def _send(self, batch: list[Commit]) -> None:
         deadline = min(item.deadline for item in batch)
 
         def cancelled() -> bool:
@@ -318,7 +193,13 @@ class Deliverer:
         try:
             if cancelled():
                 raise PublishError(self._late(), events)
-            self.transport.send(events, cancelled=cancelled)
+            if declares_keyword(self.transport, "deadline"):
+                # The send itself ends by the batch's deadline, a request on the wire included.
+                ends = deadline if self._stop_at is None else min(deadline, self._stop_at)
+                send: Any = self.transport.send
+                send(events, cancelled=cancelled, deadline=ends)
+            else:
+                self.transport.send(events, cancelled=cancelled)
         except PublishError as error:
             failed = PublishError(self._late(), error.undelivered, error.rejected) if cancelled() else error
             self._report_each(batch, failed)
@@ -331,7 +212,7 @@ class Deliverer:
                 for item in batch:
                     item.done = True
 
-    def _report_each(self, batch: list[_Item], error: PublishError) -> None:
+    def _report_each(self, batch: list[Commit], error: PublishError) -> None:
         """Report to each commit the events of ``error`` that were its own; the rest were delivered."""
         undelivered = {id(event) for event in error.undelivered}
         rejected = {id(event) for event in error.rejected}
@@ -352,7 +233,7 @@ class Deliverer:
             )
         return f"total_time ({self.total_time:g}s) from the commit was up before they could be sent"
 
-    def _report(self, item: _Item, error: PublishError) -> None:
+    def _report(self, item: Commit, error: PublishError) -> None:
         with self._lock:
             if item.done:
                 return
@@ -371,9 +252,7 @@ class Deliverer:
                 thread.join(max(0.0, self._stop_at - time.monotonic()) + 0.05)
         with self._lock:
             self._closed = True
-            left = [*self._queue, *self._sending]
-            self._queue.clear()
-            self._events = self._bytes = 0
+            left = self._backlog.clear()
             for condition in (self._work, self._room, self._idle):
                 condition.notify_all()
         for item in left:

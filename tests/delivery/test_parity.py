@@ -240,7 +240,8 @@ def test_a_redirect_is_not_followed_and_is_reported_with_its_location(driver: Dr
 
 @DRIVERS
 def test_a_reply_body_is_read_only_up_to_max_reply_bytes(api: EventsAPIServer, driver: Driver) -> None:
-    api.faults.respond(503, b"x" * (MAX_REPLY_BYTES * 8), times=100_000)  # more than fit in total_time, however fast the retries
+    # more 503s than fit in total_time, however fast the retries come
+    api.faults.respond(503, b"x" * (MAX_REPLY_BYTES * 8), times=100_000)
     retry = dataclasses.replace(FAST, total_time=0.5)
     flushed = driver(api.url, publish_ids(1), retry)
     assert flushed.error is not None

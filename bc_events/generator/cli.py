@@ -10,10 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import click
 
@@ -23,12 +20,6 @@ from bc_events.generator.cache import Cache, cache_directory
 from bc_events.generator.naming import ClassOptionError, class_name_problem
 from bc_events.generator.output import OutputError, read_existing, writable_target, write_atomically
 from bc_events.generator.staleness import diff, line_endings_only, summary
-
-_T = TypeVar("_T")
-
-_STACK_BYTES = 256 * 1024 * 1024
-"""Stack of the generating thread: room for schemas nested as deep as YAML allows (1,000 levels)."""
-_RECURSION_LIMIT = 100_000
 
 
 def _class_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -176,9 +167,7 @@ class _Run:
             click.echo(message, err=True)
 
         try:
-            module = _with_deep_stack(
-                lambda: generate(source, options, warn, text=text, strict=self.strict, formatter=formatter)
-            )
+            module = generate(source, options, warn, text=text, strict=self.strict, formatter=formatter)
         except RecursionError:
             raise TopicDefinitionError(
                 "the schemas nest too deeply for bc-events-gen; flatten them with definitions and $ref",
@@ -196,41 +185,6 @@ def _read_stdin() -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise TopicDefinitionError(f"not UTF-8 text: {error.reason}", source="<stdin>") from None
-
-
-def _with_deep_stack(function: Callable[[], _T]) -> _T:
-    """``function()`` on a thread with a large stack and a raised recursion limit.
-
-    The schema converter recurses once per nesting level; nesting is bounded by
-    the YAML parser (1,000 levels), not by Python's default limit of 1,000 frames.
-    """
-    outcome: list[_T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(function())
-        except BaseException as error:  # re-raised on the calling thread
-            failure.append(error)
-
-    previous_stack = threading.stack_size(_STACK_BYTES)
-    previous_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous_limit, _RECURSION_LIMIT))
-    try:
-        worker = threading.Thread(target=run, name="bc-events-gen", daemon=True)
-        worker.start()
-    except RuntimeError:  # no room for such a stack (ulimit -v): nesting is then bounded by the default
-        sys.setrecursionlimit(previous_limit)
-        return function()
-    finally:
-        threading.stack_size(previous_stack)
-    try:
-        worker.join()
-    finally:
-        sys.setrecursionlimit(previous_limit)
-    if failure:
-        raise failure[0]
-    return outcome[0]
 
 
 def _check(path: str, text: str) -> int:

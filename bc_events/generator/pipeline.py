@@ -8,16 +8,18 @@ load_topics (YAML -> TopicDefinitions)  ->  SchemaConverter (schemas -> type nod
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bc_events import __version__
 from bc_events.errors import TopicDefinitionError
 from bc_events.generator.assemble import render_module
 from bc_events.generator.checks import check_topic
+from bc_events.generator.depth import NESTING_ADVICE, run_deep
 from bc_events.generator.diagnostics import WarningLog
 from bc_events.generator.load import load_topics
 from bc_events.generator.model import ModuleSpec, Options, plan_module
@@ -46,10 +48,15 @@ def generate(
     errors: reported the same way, then a ``TopicDefinitionError``.  ``formatter``
     formats the pieces black must see (``cache.PieceCache.format`` reuses earlier work).
     """
-    module = load_module_spec(path, options, warn, text=text, strict=strict)
-    rendered = render_module(module, formatter) if formatter is not None else render_module(module)
-    _check_python_can_parse(rendered, path)
-    return rendered
+
+    def work() -> str:
+        module = load_module_spec(path, options, warn, text=text, strict=strict)
+        with _nesting(path):
+            rendered = render_module(module, formatter) if formatter is not None else render_module(module)
+        _check_python_can_parse(rendered, path)
+        return rendered
+
+    return run_deep(work)
 
 
 def load_module_spec(
@@ -61,6 +68,17 @@ def load_module_spec(
     strict: bool = False,
 ) -> ModuleSpec:
     """Everything ``generate`` lays out for ``path``, checked and named (same errors and warnings)."""
+    return run_deep(lambda: _module_spec(path, options, warn, text=text, strict=strict))
+
+
+def _module_spec(
+    path: str,
+    options: Options | None,
+    warn: Callable[[str], Any] | None,
+    *,
+    text: str | None,
+    strict: bool,
+) -> ModuleSpec:
     options = options or Options()
     loaded = load_topics(path, text)
     definitions = loaded.definitions
@@ -87,7 +105,8 @@ def load_module_spec(
     # input hash and the embedded definitions (which keep the file's order).
     ordered = dataclasses.replace(definitions, topics=tuple(by_name))
     payloads = [converted[topic.name] for topic in by_name]
-    topics, objects, aliases, forward = plan_module(ordered, payloads, options)
+    with _nesting(path):
+        topics, objects, aliases, forward = plan_module(ordered, payloads, options)
     module = ModuleSpec(
         source_name=os.path.basename(path),
         source_sha256=loaded.sha256,
@@ -101,6 +120,15 @@ def load_module_spec(
         embedded=loaded.embedded,
     )
     return module
+
+
+@contextlib.contextmanager
+def _nesting(source: str) -> Iterator[None]:
+    """A type model too deep to lay out or render is the user's schema, not a crash."""
+    try:
+        yield
+    except RecursionError:
+        raise TopicDefinitionError(NESTING_ADVICE, source=source) from None
 
 
 def _check_python_can_parse(text: str, source: str) -> None:

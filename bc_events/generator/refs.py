@@ -82,7 +82,7 @@ class References:
             raise self._conversion.error(
                 scope, pointer, f"unknown $ref {ref!r}: it leads to no place in the topic's schema"
             )
-        return self.target(target, scope, pointer)
+        return self.target(_through_links(target, scope), scope, pointer)
 
     def payload(self, scope: TopicScope) -> TypeNode:
         """The topic's root as its payload: a JSON object, whatever else the schema allows."""
@@ -152,6 +152,33 @@ class References:
             shell = table.shell(hints) if plain else table.named_shell(hints)
             scope.in_progress[slot] = shell
         return shell
+
+
+def _through_links(target: str, scope: TopicScope) -> str:
+    """Where a chain of definitions that are only a ``$ref`` ends, followed in a loop.
+
+    Such a link means exactly its target (it has no assertion of its own), so it
+    is skipped rather than converted: a chain of any length costs no recursion.
+    The chain stops before the root (``$ref: "#"`` has a slot of its own), before
+    a schema whose siblings of ``$ref`` apply, and where it comes back to itself
+    (a cycle is converted as a recursion, as before).
+    """
+    start, passed = target, {target}
+    while target != "#":
+        schema = scope.definitions[target]
+        if not (isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str)):
+            return target
+        assertions = schema.keys() - keywords.NOT_ASSERTIONS
+        if assertions and scope.resolver.dialect_at(parse_pointer(target[1:])).ref_siblings_apply:
+            return target
+        following = scope.resolve(schema["$ref"], target[1:])
+        if following in passed:
+            return start
+        if following is None or following == "#":
+            return target
+        passed.add(following)
+        target = following
+    return target
 
 
 def _close_recursion(shell: TypeNode, node: TypeNode) -> TypeNode:

@@ -19,6 +19,7 @@ from typing import Any
 from bc_events.generator import combinators, conditionals, keywords
 from bc_events.generator.containers import array_type, object_type
 from bc_events.generator.conversion import Conversion, Warn
+from bc_events.generator.depth import NESTING_ADVICE
 from bc_events.generator.enums import enum_type
 from bc_events.generator.model import Hints, TypeNode
 from bc_events.generator.refs import References
@@ -38,7 +39,10 @@ class SchemaConverter(Conversion):
     def convert_topic(self, topic: Topic, prefix: str) -> TypeNode:
         """The payload type of ``topic``; ``prefix`` (``MyEntityCreated``) seeds inline type names."""
         scope = TopicScope.of(topic, prefix)
-        return self._object_branches(self._references.payload(scope), scope)
+        try:
+            return self._object_branches(self._references.payload(scope), scope)
+        except RecursionError:
+            raise self.error(scope, "", NESTING_ADVICE) from None
 
     def _object_branches(self, node: TypeNode, scope: TopicScope) -> TypeNode:
         """Event data is a JSON object: a root that also allows other values is typed by its objects.

@@ -120,9 +120,11 @@ def _chain(length: int, end: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_a_300_link_chain_works_in_the_runtime_and_compat(tmp_path: Path) -> None:
+def test_a_300_link_chain_works_in_all_three_tools(tmp_path: Path) -> None:
     old = _write(tmp_path, _chain(300, {"type": "integer"}), "old.yaml")
     new = _write(tmp_path, _chain(300, {"type": "string"}), "new.yaml")
+    assert "    a: NotRequired[int]\n" in generate(str(old), warn=lambda _: None)
+    assert "    a: NotRequired[str]\n" in generate(str(new), warn=lambda _: None)
     validator = EventClient(None, "S", old).validator("testing.TestCreated")
     validator.validate({"a": 1})
     with pytest.raises(EventValidationError):

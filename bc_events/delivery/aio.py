@@ -8,7 +8,6 @@ already been passed to ``accepted``, so a caller keeps exactly the rest.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -23,10 +22,8 @@ from bc_events.delivery.messages import (
     Result,
     Sleep,
 )
-from bc_events.delivery.stats import new_counts
+from bc_events.delivery.steps import StepBook
 from bc_events.event import Event
-
-logger = logging.getLogger("bc.events")
 
 
 async def run(
@@ -40,35 +37,19 @@ async def run(
     counts: dict[str, int] | None = None,
 ) -> Report:
     """Perform each step of ``flow`` until it ends; returns its report (see ``sync.run``)."""
-    tally = counts if counts is not None else new_counts()
+    book = StepBook(counts, accepted)
     try:
         step = next(flow)
         while True:
             result: Result = None
             if type(step) is Post:
-                if cancelled():
-                    result = CANCELLED
-                else:
-                    tally["requests"] += 1
-                    tally["bytes"] += len(step.body)
-                    result = await post(step)
+                result = await post(step) if book.may_post(step, cancelled) else CANCELLED
             elif type(step) is Accepted:
-                tally["delivered"] += len(step.events)
-                if accepted is not None:
-                    accepted(step.events)
+                book.acknowledged(step)
             else:
                 assert isinstance(step, Sleep)
-                logger.warning(
-                    "event delivery failed (%s); retry %d in %.2fs",
-                    step.reason,
-                    step.retry_number,
-                    step.seconds,
-                )
-                tally["retried"] += 1
+                book.waiting(step)
                 await sleep(step.seconds)
             step = flow.send(Answer(result, clock()))
     except StopIteration as done:
-        report: Report = done.value
-    tally["rejected"] += len(report.rejected)
-    tally["undelivered"] += len(report.undelivered)
-    return report
+        return book.finished(done.value)

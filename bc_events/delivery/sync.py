@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 
@@ -17,10 +16,8 @@ from bc_events.delivery.messages import (
     Result,
     Sleep,
 )
-from bc_events.delivery.stats import new_counts
+from bc_events.delivery.steps import StepBook
 from bc_events.event import Event
-
-logger = logging.getLogger("bc.events")
 
 
 def run(
@@ -39,33 +36,19 @@ def run(
     ``accepted(events)`` hears of every acknowledgement as it comes.  ``counts``
     (see ``bc_events.delivery.stats``) adds up requests, bytes, retries and outcomes.
     """
-    tally = counts if counts is not None else new_counts()
+    book = StepBook(counts, accepted)
     try:
         step = next(flow)
         while True:
             result: Result = None
             if type(step) is Post:
-                if cancelled():
-                    result = CANCELLED
-                else:
-                    tally["requests"] += 1
-                    tally["bytes"] += len(step.body)
-                    result = post(step)
+                result = post(step) if book.may_post(step, cancelled) else CANCELLED
             elif type(step) is Accepted:
-                tally["delivered"] += len(step.events)
-                if accepted is not None:
-                    accepted(step.events)
+                book.acknowledged(step)
             else:
                 assert isinstance(step, Sleep)
-                retry = step.retry_number
-                logger.warning(
-                    "event delivery failed (%s); retry %d in %.2fs", step.reason, retry, step.seconds
-                )
-                tally["retried"] += 1
+                book.waiting(step)
                 sleep(step.seconds)
             step = flow.send(Answer(result, clock()))
     except StopIteration as done:
-        report: Report = done.value
-    tally["rejected"] += len(report.rejected)
-    tally["undelivered"] += len(report.undelivered)
-    return report
+        return book.finished(done.value)

@@ -14,7 +14,6 @@ import asyncio
 import ssl
 import time
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,10 +25,10 @@ from bc_events.delivery.replies import printable, retry_after_seconds
 from bc_events.delivery.retry import RetryPolicy
 from bc_events.errors import PublishError
 from bc_events.event import Event
-from bc_events.transports.base import Acknowledged, Cancelled, never_cancelled
+from bc_events.transports.base import Acknowledged, Cancelled, endpoint_urls, never_cancelled
 from bc_events.transports.failures import is_tls_configuration_error
 from bc_events.transports.proxy import choose_proxy
-from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_REPLY_BYTES, MAX_REQUEST_BYTES
+from bc_events.wire import JOB_ID_HEADER, MAX_REPLY_BYTES, MAX_REQUEST_BYTES
 
 
 class AsyncHttpTransport:
@@ -50,13 +49,7 @@ class AsyncHttpTransport:
         max_request_bytes: int = MAX_REQUEST_BYTES,
         proxy: str | None = None,
     ) -> None:
-        api_url = api_url.rstrip("/")
-        if urlsplit(api_url).scheme not in ("http", "https"):
-            raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
-        if type(max_request_bytes) is not int or max_request_bytes < 1024:
-            raise ValueError(f"max_request_bytes must be an int of at least 1024, got {max_request_bytes!r}")
-        self.publish_url = api_url + EVENTS_PATH
-        self.publish_bulk_url = api_url + BULK_PATH
+        self.publish_url, self.publish_bulk_url = endpoint_urls(api_url, max_request_bytes)
         self.retry = retry or RetryPolicy()
         self.max_request_bytes = max_request_bytes
         self.proxy = choose_proxy(api_url, proxy)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from bc_events.event import Event
+from bc_events.wire import BULK_PATH, EVENTS_PATH
 
 Cancelled = Callable[[], bool]
 """Asked before each request of a send: True stops it (the session was rolled back meanwhile)."""
@@ -53,3 +55,16 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release connections; the transport is not used afterwards."""
+
+
+def endpoint_urls(api_url: str, max_request_bytes: int) -> tuple[str, str]:
+    """The single and bulk URLs of ``api_url``, after checking what an HTTP transport is given.
+
+    ``ValueError`` for a URL that is not ``http``/``https`` or a request cap below 1 KiB.
+    """
+    api_url = api_url.rstrip("/")
+    if urlsplit(api_url).scheme not in ("http", "https"):
+        raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
+    if type(max_request_bytes) is not int or max_request_bytes < 1024:
+        raise ValueError(f"max_request_bytes must be an int of at least 1024, got {max_request_bytes!r}")
+    return api_url + EVENTS_PATH, api_url + BULK_PATH

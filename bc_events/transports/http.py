@@ -8,7 +8,6 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from bc_events._version import __version__
 from bc_events.delivery import stats, sync
@@ -18,10 +17,10 @@ from bc_events.delivery.replies import printable
 from bc_events.delivery.retry import RetryPolicy
 from bc_events.errors import PublishError
 from bc_events.event import Event
-from bc_events.transports.base import Acknowledged, Cancelled, never_cancelled
+from bc_events.transports.base import Acknowledged, Cancelled, endpoint_urls, never_cancelled
 from bc_events.transports.pool import ConnectionPool
 from bc_events.transports.proxy import choose_proxy
-from bc_events.wire import BULK_PATH, EVENTS_PATH, JOB_ID_HEADER, MAX_REQUEST_BYTES
+from bc_events.wire import JOB_ID_HEADER, MAX_REQUEST_BYTES
 
 wire_logger = logging.getLogger("bc.events.wire")
 """Logs each request and reply at DEBUG: the debug switch is setting this logger's level to DEBUG."""
@@ -55,14 +54,7 @@ class HttpTransport:
         max_request_bytes: int = MAX_REQUEST_BYTES,
         proxy: str | None = None,
     ) -> None:
-        api_url = api_url.rstrip("/")
-        scheme = urlsplit(api_url).scheme
-        if scheme not in ("http", "https"):
-            raise ValueError(f"api_url must start with http:// or https://, got {api_url!r}")
-        if type(max_request_bytes) is not int or max_request_bytes < 1024:
-            raise ValueError(f"max_request_bytes must be an int of at least 1024, got {max_request_bytes!r}")
-        self.publish_url = api_url + EVENTS_PATH
-        self.publish_bulk_url = api_url + BULK_PATH
+        self.publish_url, self.publish_bulk_url = endpoint_urls(api_url, max_request_bytes)
         self.retry = retry or RetryPolicy()
         self.max_request_bytes = max_request_bytes
         self.proxy = choose_proxy(api_url, proxy)
